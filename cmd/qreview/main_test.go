@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The end-to-end tests run the real binary, built once, against real
+// PostgreSQL servers it starts itself.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "qreview-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	binary = filepath.Join(dir, "qreview")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build qreview: %v\n%s", err, out)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// repoRoot is where the README's commands run.
+var repoRoot, _ = filepath.Abs("../..")
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// scratchTmp makes a TMPDIR for one run that the "postgres" user can
+// traverse (qreview runs the server as that user when it is root).
+func scratchTmp(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "qreview-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// command prepares qreview with args, run from the repository root with
+// its own TMPDIR.
+func command(t *testing.T, tmp string, env []string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = repoRoot
+	cmd.Env = append(append(os.Environ(), "TMPDIR="+tmp, "QREVIEW_DSN="), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	return cmd, &stdout, &stderr
+}
+
+// qreview runs the binary to completion and then checks that it left
+// nothing behind: no file in its TMPDIR, no server process.
+func qreview(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	tmp := scratchTmp(t)
+	cmd, stdout, stderr := command(t, tmp, env, args...)
+	err := cmd.Run()
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		t.Fatalf("run qreview: %v", err)
+	}
+	r := result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+	assertNothingLeft(t, tmp)
+	return r
+}
+
+// assertNothingLeft fails if tmp holds anything or a process still runs
+// with tmp in its command line (a postgres started there).
+func assertNothingLeft(t *testing.T, tmp string) {
+	t.Helper()
+	entries, _ := os.ReadDir(tmp)
+	for _, e := range entries {
+		t.Errorf("left behind in TMPDIR: %s", e.Name())
+	}
+	// A server shutting down may take a moment to leave the process table.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		procs := processesMentioning(tmp)
+		if len(procs) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("processes still running from %s: %v", tmp, procs)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func processesMentioning(s string) []string {
+	var found []string
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, path := range cmdlines {
+		data, err := os.ReadFile(path)
+		if err != nil || len(data) == 0 {
+			continue
+		}
+		line := strings.ReplaceAll(string(data), "\x00", " ")
+		if strings.Contains(line, s) {
+			found = append(found, line)
+		}
+	}
+	return found
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/qreview/qreview/analyzer"
+	"github.com/qreview/qreview/config"
+	"github.com/qreview/qreview/explain"
+	"github.com/qreview/qreview/explain/provider"
+	"github.com/qreview/qreview/explain/seed"
+	"github.com/qreview/qreview/internal/format"
+	"github.com/qreview/qreview/report"
+	"github.com/qreview/qreview/rules"
+	"github.com/spf13/cobra"
+)
+
+type reviewFlags struct {
+	db, dsn, format, output, failOn, config string
+	quiet                                   bool
+}
+
+func reviewCommand() *cobra.Command {
+	f := &reviewFlags{}
+	cmd := &cobra.Command{
+		Use:   "review [PATH...]",
+		Short: "Review the SQL under PATH (default .) on a production-sized scratch PostgreSQL",
+		Long: `Review parses the SQL files under each PATH (migrations and queries), applies the
+migrations to a scratch PostgreSQL, fills it with production-sized data, plans
+every query and reports what the rules find.
+
+Exit status: 0 no finding at or above fail-on, 1 the gate failed, 2 qreview
+could not do its job (bad flags or config, unreadable SQL, no database).`,
+		RunE: func(cmd *cobra.Command, paths []string) error {
+			if len(paths) == 0 {
+				paths = []string{"."}
+			}
+			if f.dsn == "" {
+				f.dsn = os.Getenv("QREVIEW_DSN")
+			}
+			logw := cmd.ErrOrStderr()
+			if f.quiet {
+				logw = io.Discard
+			}
+			res, err := review(cmd.Context(), f, paths, logw)
+			if err != nil {
+				return err
+			}
+			if err := writeResult(cmd.OutOrStdout(), f, res); err != nil {
+				return err
+			}
+			if res.Verdict == "fail" {
+				return errGateFailed
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.db, "db", "", "database provider: auto, local, dsn or container (default from config, else auto)")
+	fl.StringVar(&f.dsn, "dsn", "", "PostgreSQL server to create a scratch database on (or QREVIEW_DSN)")
+	fl.StringVar(&f.format, "format", "text", "output format: text or json")
+	fl.StringVarP(&f.output, "output", "o", "", "write the output to FILE instead of standard output")
+	fl.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the gate: error, warning or notice (default from config, else error)")
+	fl.StringVar(&f.config, "config", "", "config file (default: .qreview.yaml in the reviewed directory or the working directory)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on standard error")
+	return cmd
+}
+
+func writeResult(stdout io.Writer, f *reviewFlags, res *report.Result) error {
+	var buf bytes.Buffer
+	switch f.format {
+	case "text":
+		report.Text(&buf, res)
+	case "json":
+		report.JSON(&buf, res)
+	default:
+		return fmt.Errorf("--format %q: use text or json", f.format)
+	}
+	if f.output == "" {
+		_, err := stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := os.WriteFile(f.output, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	return nil
+}
+
+// review runs the pipeline: parse, database, schema, data, plans, rules.
+func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer) (*report.Result, error) {
+	log := func(format string, args ...any) { fmt.Fprintf(logw, "qreview: "+format+"\n", args...) }
+	if f.format != "text" && f.format != "json" {
+		return nil, fmt.Errorf("--format %q: use text or json", f.format)
+	}
+	cfg, err := config.Load(config.Find(f.config, paths))
+	if err != nil {
+		return nil, err
+	}
+	failOn := cfg.FailOn
+	if f.failOn != "" {
+		failOn = f.failOn
+	}
+	failSeverity, err := rules.ParseSeverity(failOn)
+	if err != nil {
+		return nil, fmt.Errorf("--fail-on: %w", err)
+	}
+	ruleSet, err := rules.Configure(cfg.Rules)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
+	}
+	src, err := analyzer.Load(paths)
+	if err != nil {
+		return nil, err
+	}
+	kind := f.db
+	if kind == "" {
+		kind = cfg.Database.Provider
+	}
+
+	started := time.Now()
+	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: f.dsn, Image: cfg.Database.ContainerImage(),
+		Settings: cfg.Database.Settings, Log: logw})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	conn, err := pgx.Connect(ctx, db.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("%s database: %w", db.Provider, err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var serverVersion string
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&serverVersion); err != nil {
+		return nil, fmt.Errorf("%s database: %w", db.Provider, err)
+	}
+	serverVersion = strings.Fields(serverVersion)[0] // "15.18 (Debian …)" → "15.18"
+	log("%s PostgreSQL %s ready in %s (%s)", db.Provider, serverVersion, since(started), db.Detail)
+
+	errs := map[*analyzer.Statement]error{}
+	phase := time.Now()
+	applied := 0
+	for _, m := range src.Migrations {
+		for _, st := range m.Statements {
+			if _, err := explain.Apply(ctx, conn, st); err != nil {
+				if !isServerError(err) {
+					return nil, fmt.Errorf("apply %s:%d: %w", st.File, st.Line, err)
+				}
+				errs[st] = err
+			}
+			applied++
+		}
+	}
+	log("applied %d migrations (%d statements) in %s", len(src.Migrations), applied, since(phase))
+
+	phase = time.Now()
+	loaded, err := seed.Load(ctx, db.DSN, cfg.Scale, func(l seed.Loaded) {
+		log("seeded %s: %s rows in %s", l.Table, format.Count(float64(l.Rows)), l.Took.Round(time.Millisecond))
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%s: %w", orDefault(cfg.Path, "scale profile"), err)
+	}
+	log("seeded and analyzed in %s", since(phase))
+	tables, err := explain.Tables(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+
+	phase = time.Now()
+	plans := map[*analyzer.Statement]*explain.Plan{}
+	for _, st := range src.Queries {
+		if !st.Explainable() {
+			continue
+		}
+		plan, err := explain.Explain(ctx, conn, st)
+		if err != nil {
+			if !isServerError(err) {
+				return nil, fmt.Errorf("explain %s:%d: %w", st.File, st.Line, err)
+			}
+			errs[st] = err
+			continue
+		}
+		plans[st] = plan
+	}
+	log("planned %d queries in %s", len(plans), since(phase))
+
+	var findings []rules.Finding
+	statements := src.Statements()
+	for _, st := range statements {
+		findings = append(findings, ruleSet.Check(&rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables})...)
+	}
+	dbInfo := report.Database{Provider: db.Provider, Image: db.Image, ServerVersion: serverVersion, ScaleProfile: cfg.Scale.Hash()}
+	for _, l := range loaded {
+		dbInfo.Tables = append(dbInfo.Tables, report.Table{Name: l.Table, Rows: l.Rows})
+	}
+	return report.Build(report.Review{
+		Version: toolVersion(), Database: dbInfo, FailOn: failSeverity,
+		Statements: statements, Plans: plans, Errors: errs, Findings: findings,
+	}), nil
+}
+
+// isServerError: the server rejected a statement (a finding), as opposed
+// to losing the connection or being cancelled (qreview cannot go on).
+func isServerError(err error) bool {
+	var sqlErr *explain.SQLError
+	return errors.As(err, &sqlErr)
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,107 @@
+// Package config reads .qreview.yaml. Every key has a default; an unknown
+// key is an error that names it and its line.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/qreview/qreview/explain/seed"
+	"github.com/qreview/qreview/rules"
+	"gopkg.in/yaml.v3"
+)
+
+// FileName is the config file qreview looks for.
+const FileName = ".qreview.yaml"
+
+// Config is the whole file.
+type Config struct {
+	FailOn   string                  `yaml:"fail-on"`
+	Database Database                `yaml:"database"`
+	Scale    seed.Profile            `yaml:"scale"`
+	Rules    map[string]rules.Config `yaml:"rules"`
+
+	Path string `yaml:"-"` // where it was read from, "" for defaults
+}
+
+// Database chooses the scratch database (see explain/provider).
+type Database struct {
+	Provider string            `yaml:"provider"`
+	Image    string            `yaml:"image"`    // container image, e.g. postgres:17
+	Version  string            `yaml:"version"`  // shorthand: 16 means image postgres:16
+	Settings map[string]string `yaml:"settings"` // server settings, e.g. work_mem: 64MB
+}
+
+// Default is the config when no file is found.
+func Default() *Config {
+	return &Config{FailOn: "error", Database: Database{Provider: "auto"}}
+}
+
+// Find returns the config file to use: explicit if given, else
+// .qreview.yaml in the first reviewed directory that has one, else in the
+// working directory. "" means none: use the defaults.
+func Find(explicit string, reviewed []string) string {
+	if explicit != "" {
+		return explicit
+	}
+	for _, dir := range append(reviewed, ".") {
+		if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+			dir = filepath.Dir(dir)
+		}
+		if _, err := os.Stat(filepath.Join(dir, FileName)); err == nil {
+			return filepath.Join(dir, FileName)
+		}
+	}
+	return ""
+}
+
+// Load reads the config at path over the defaults ("" gives the defaults).
+func Load(path string) (*Config, error) {
+	cfg := Default()
+	if path == "" {
+		return cfg, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %s", path, yamlMessage(err))
+	}
+	cfg.Path = path
+	if _, err := rules.ParseSeverity(cfg.FailOn); err != nil {
+		return nil, fmt.Errorf("%s: fail-on: %w", path, err)
+	}
+	return cfg, nil
+}
+
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+
+// yamlMessage rewrites yaml.v3's Go-flavoured errors in the config's terms.
+func yamlMessage(err error) string {
+	msg := err.Error()
+	msg = unknownField.ReplaceAllString(msg, "line $1: unknown key \"$2\"")
+	return regexp.MustCompile(`^yaml: (unmarshal errors:\n\s*)?`).ReplaceAllString(msg, "")
+}
+
+// DefaultImage is the container image when the config names none.
+const DefaultImage = "postgres:17"
+
+// ContainerImage is the image to run: database.image, else
+// postgres:<database.version>, else DefaultImage.
+func (d Database) ContainerImage() string {
+	switch {
+	case d.Image != "":
+		return d.Image
+	case d.Version != "":
+		return "postgres:" + d.Version
+	}
+	return DefaultImage
+}

@@ -1,0 +1,178 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// binDirGlob is where Debian and Ubuntu install server binaries, which
+// are not on PATH there.
+const binDirGlob = "/usr/lib/postgresql/*/bin"
+
+// StartLocal initialises a throwaway cluster from the PostgreSQL server
+// binaries on this machine in a temp dir and starts it listening on a
+// unix socket in that dir only: no TCP port, so concurrent runs cannot
+// collide. Durability is off; the cluster is deleted by Close.
+func StartLocal(ctx context.Context, settings map[string]string) (db *Database, err error) {
+	bin, err := FindBinaries()
+	if err != nil {
+		return nil, err
+	}
+	cred, err := serverCredential()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "qreview-pg-")
+	if err != nil {
+		return nil, fmt.Errorf("local PostgreSQL: temp dir: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(dir)
+		}
+	}()
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			return nil, fmt.Errorf("local PostgreSQL: chown %s: %w", dir, err)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres",
+		"--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C")
+	initdb.SysProcAttr = childAttr(cred)
+	initdb.Cancel = func() error { return syscall.Kill(-initdb.Process.Pid, syscall.SIGKILL) }
+	if out, err := initdb.CombinedOutput(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("local PostgreSQL: initdb in %s: %w\n%s", bin, err, tail(out, 10))
+	}
+	logPath := filepath.Join(dir, "postgres.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("local PostgreSQL: %w", err)
+	}
+	defer logFile.Close()
+	args := []string{"-D", data, "-k", dir, "-c", "listen_addresses="}
+	for _, kv := range ServerSettings(settings) {
+		args = append(args, "-c", kv)
+	}
+	server := exec.Command(filepath.Join(bin, "postgres"), args...)
+	server.Stdout, server.Stderr = logFile, logFile
+	server.SysProcAttr = childAttr(cred)
+	if err := server.Start(); err != nil {
+		return nil, fmt.Errorf("local PostgreSQL: start %s/postgres: %w", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() { server.Wait(); close(exited) }()
+	stop := func() {
+		// Immediate shutdown: the cluster is thrown away, so nothing is
+		// worth a checkpoint.
+		server.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-server.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		os.RemoveAll(dir)
+	}
+	dsn := fmt.Sprintf("host=%s port=5432 user=postgres dbname=postgres sslmode=disable", dir)
+	if err := waitReady(ctx, dsn, exited); err != nil {
+		stop()
+		log, _ := os.ReadFile(logPath)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("local PostgreSQL (%s) did not start: %w\n%s", bin, err, tail(log, 10))
+	}
+	return &Database{DSN: dsn, Provider: Local, Detail: bin, close: stop}, nil
+}
+
+// waitReady polls until the server accepts a connection, the server
+// process exits, or ctx ends.
+func waitReady(ctx context.Context, dsn string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		attempt, cancel := context.WithTimeout(ctx, 2*time.Second)
+		conn, err := pgx.Connect(attempt, dsn)
+		cancel()
+		if err == nil {
+			return conn.Close(ctx)
+		}
+		select {
+		case <-exited:
+			return errors.New("the server exited")
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no connection after 60 s: %w", err)
+		}
+	}
+}
+
+// FindBinaries returns the directory holding initdb and postgres: from
+// PATH, else the newest major version under /usr/lib/postgresql.
+func FindBinaries() (string, error) {
+	if initdb, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(initdb); err == nil {
+			initdb = real
+		}
+		dir := filepath.Dir(initdb)
+		if _, err := os.Stat(filepath.Join(dir, "postgres")); err == nil {
+			return dir, nil
+		}
+	}
+	dirs, _ := filepath.Glob(binDirGlob)
+	sort.Slice(dirs, func(i, j int) bool { return majorOf(dirs[i]) > majorOf(dirs[j]) })
+	for _, dir := range dirs {
+		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+			return dir, nil
+		}
+	}
+	return "", errors.New("no PostgreSQL server binaries: initdb is neither on PATH nor under " + binDirGlob +
+		"; install them (e.g. apt-get install postgresql), or use --db container with a container engine, or --dsn with a server you have")
+}
+
+func majorOf(binDir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return n
+}
+
+// serverCredential: initdb and postgres refuse to run as root, so a root
+// qreview runs them as the "postgres" user that server packages create.
+func serverCredential() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, errors.New("local PostgreSQL: running as root, and PostgreSQL refuses to run as root; there is no \"postgres\" user to run it as: create one, or run qreview as another user")
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+func tail(out []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(bytes.ToValidUTF8(out, nil))), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "  " + strings.Join(lines, "\n  ")
+}

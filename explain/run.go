@@ -1,0 +1,135 @@
+// Package explain applies a schema to a scratch PostgreSQL and asks the
+// planner what it would do with each statement.
+package explain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/qreview/qreview/analyzer"
+)
+
+// Apply executes a migration statement outside any transaction block, so
+// that statements such as CREATE INDEX CONCURRENTLY work as in
+// production, and returns how long it took.
+func Apply(ctx context.Context, conn *pgx.Conn, st *analyzer.Statement) (time.Duration, error) {
+	start := time.Now()
+	_, err := conn.Exec(ctx, st.SQL)
+	return time.Since(start), ServerError(err)
+}
+
+// Explain returns the plan PostgreSQL makes for st. A statement with $n
+// parameters gets its generic plan: PREPARE, force_generic_plan, EXPLAIN
+// EXECUTE with NULLs. That one path works on every supported server
+// version, unlike EXPLAIN (GENERIC_PLAN), which needs 16.
+//
+// Everything runs in a transaction that is rolled back: planning can run
+// functions, and nothing a reviewed statement does may persist.
+func Explain(ctx context.Context, conn *pgx.Conn, st *analyzer.Statement) (*Plan, error) {
+	name := "qreview_" + strings.ToLower(st.ID)
+	plan, err := explainInTx(ctx, conn, st, name)
+	if st.Params > 0 {
+		// Prepared statements outlive a rollback. The error is that of a
+		// statement never prepared, if PREPARE failed.
+		conn.Exec(context.WithoutCancel(ctx), "DEALLOCATE "+name)
+	}
+	return plan, err
+}
+
+func explainInTx(ctx context.Context, conn *pgx.Conn, st *analyzer.Statement, name string) (plan *Plan, err error) {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && err == nil {
+			err = rbErr
+		}
+	}()
+	query := "EXPLAIN (FORMAT JSON) " + st.SQL
+	if st.Params > 0 {
+		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, "PREPARE "+name+" AS "+st.SQL); err != nil {
+			return nil, ServerError(err)
+		}
+		query = fmt.Sprintf("EXPLAIN (FORMAT JSON) EXECUTE %s(%s)", name, nulls(st.Params))
+	}
+	var text string
+	if err := tx.QueryRow(ctx, query, pgx.QueryExecModeSimpleProtocol).Scan(&text); err != nil {
+		return nil, ServerError(err)
+	}
+	plan, err = ParsePlan([]byte(text))
+	if err != nil {
+		return nil, err
+	}
+	plan.Generic = st.Params > 0
+	return plan, nil
+}
+
+func nulls(n int) string {
+	return strings.TrimSuffix(strings.Repeat("NULL, ", n), ", ")
+}
+
+// Table is what the planner knows of a table's size after ANALYZE.
+type Table struct {
+	Name  string
+	Rows  float64
+	Pages int64
+}
+
+// Tables reads every user table's size estimate, keyed by name as EXPLAIN
+// prints it in "Relation Name".
+func Tables(ctx context.Context, conn *pgx.Conn) (map[string]Table, error) {
+	rows, err := conn.Query(ctx, `
+		SELECT c.relname, greatest(c.reltuples, 0)::float8, c.relpages::int8
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'p', 'm')
+		  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`)
+	if err != nil {
+		return nil, fmt.Errorf("read table sizes: %w", err)
+	}
+	tables := map[string]Table{}
+	for rows.Next() {
+		var t Table
+		if err := rows.Scan(&t.Name, &t.Rows, &t.Pages); err != nil {
+			return nil, err
+		}
+		if t.Rows >= tables[t.Name].Rows { // same name in two schemas: judge by the larger
+			tables[t.Name] = t
+		}
+	}
+	return tables, rows.Err()
+}
+
+// ServerError turns a PostgreSQL error into the server's own words, with
+// its detail and hint, dropping pgx's wrapping.
+func ServerError(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	msg := pgErr.Message
+	if pgErr.Detail != "" {
+		msg += " (" + pgErr.Detail + ")"
+	}
+	if pgErr.Hint != "" {
+		msg += "; hint: " + pgErr.Hint
+	}
+	return &SQLError{Code: pgErr.Code, Message: msg, Position: int(pgErr.Position)}
+}
+
+// SQLError is an error the server reported for a statement.
+type SQLError struct {
+	Code     string // SQLSTATE
+	Message  string
+	Position int // 1-based character offset into the statement, 0 when unknown
+}
+
+func (e *SQLError) Error() string { return e.Message }

@@ -1,0 +1,87 @@
+// Package seed fills a scratch database with generated rows shaped by a
+// scale profile, so that the planner sees production-sized tables.
+package seed
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Profile gives row counts and column shapes per table (config "scale:").
+type Profile map[string]*TableProfile
+
+// TableProfile describes one table. Columns not named are derived from
+// the schema.
+type TableProfile struct {
+	Rows    int64                     `yaml:"rows" json:"rows"`
+	Columns map[string]*ColumnProfile `yaml:"columns" json:"columns,omitempty"`
+}
+
+// ColumnProfile shapes one column's values.
+type ColumnProfile struct {
+	Values       []string  `yaml:"values" json:"values,omitempty"`   // the values to draw from
+	Weights      []float64 `yaml:"weights" json:"weights,omitempty"` // relative frequency of each value
+	Distinct     int64     `yaml:"distinct" json:"distinct,omitempty"`
+	NullFraction float64   `yaml:"null_fraction" json:"null_fraction,omitempty"`
+}
+
+// Hash identifies the profile: equal profiles hash equal whatever the
+// order they were written in (JSON objects are written with sorted keys).
+func (p Profile) Hash() string {
+	data, _ := json.Marshal(p)
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Validate checks the profile against the schema and names the offending
+// key, e.g. "scale.payments.columns.state: no such column in payments".
+func (p Profile) Validate(tables map[string]*Table) error {
+	for _, name := range sortedKeys(p) {
+		tp, key := p[name], "scale."+name
+		t := tables[name]
+		switch {
+		case tp == nil:
+			return fmt.Errorf("%s: empty table profile: give rows", key)
+		case t == nil:
+			return fmt.Errorf("%s: no table %q in the schema after migrations", key, name)
+		case tp.Rows < 0:
+			return fmt.Errorf("%s.rows: %d is negative", key, tp.Rows)
+		}
+		for _, colName := range sortedKeys(tp.Columns) {
+			cp, ckey := tp.Columns[colName], key+".columns."+colName
+			col := t.column(colName)
+			switch {
+			case col == nil:
+				return fmt.Errorf("%s: no column %q in table %s", ckey, colName, name)
+			case cp == nil:
+				continue
+			case len(cp.Weights) > 0 && len(cp.Weights) != len(cp.Values):
+				return fmt.Errorf("%s.weights: %d weights for %d values", ckey, len(cp.Weights), len(cp.Values))
+			case cp.NullFraction < 0 || cp.NullFraction > 1:
+				return fmt.Errorf("%s.null_fraction: %g is not between 0 and 1", ckey, cp.NullFraction)
+			case cp.NullFraction > 0 && col.NotNull:
+				return fmt.Errorf("%s.null_fraction: %s.%s is NOT NULL", ckey, name, colName)
+			case cp.Distinct < 0:
+				return fmt.Errorf("%s.distinct: %d is negative", ckey, cp.Distinct)
+			}
+			for i, w := range cp.Weights {
+				if w < 0 {
+					return fmt.Errorf("%s.weights[%d]: %g is negative", ckey, i, w)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,72 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/qreview/qreview/internal/format"
+)
+
+// JSON writes the result as indented JSON.
+func JSON(w io.Writer, r *Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// Text writes the findings for a terminal: one block per finding, as
+// file:line so that editors jump to it, then the verdict.
+func Text(w io.Writer, r *Result) error {
+	byID := map[string]Statement{}
+	for _, s := range r.Statements {
+		byID[s.ID] = s
+	}
+	var b strings.Builder
+	for _, f := range r.Findings {
+		st := byID[f.Statement]
+		name := ""
+		if st.Name != "" {
+			name = st.Name + ": "
+		}
+		fmt.Fprintf(&b, "%s:%d: %s [%s] %s%s\n", f.File, f.Line, f.Severity, f.Rule, name, f.Message)
+		if f.Suggestion != "" {
+			fmt.Fprintf(&b, "    suggestion: %s\n", f.Suggestion)
+		}
+		if st.Plan != nil {
+			fmt.Fprintf(&b, "    plan (cost %s%s): %s\n", format.Count(st.Plan.TotalCost), genericNote(st.Plan), strings.Join(st.Plan.Nodes, " → "))
+		}
+	}
+	if len(r.Findings) > 0 {
+		b.WriteString("\n")
+	}
+	verdict := "PASS"
+	if r.Verdict == "fail" {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(&b, "%s: %d errors, %d warnings, %d notices in %d statements (fail-on %s; %s PostgreSQL %s%s)\n",
+		verdict, r.Summary.Errors, r.Summary.Warnings, r.Summary.Notices, r.Summary.Statements,
+		r.FailOn, r.Database.Provider, r.Database.ServerVersion, tableNote(r.Database.Tables))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func genericNote(p *PlanSummary) string {
+	if p.Generic {
+		return ", generic plan"
+	}
+	return ""
+}
+
+func tableNote(tables []Table) string {
+	if len(tables) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, t := range tables {
+		parts = append(parts, fmt.Sprintf("%s %s", t.Name, format.Count(float64(t.Rows))))
+	}
+	return "; rows: " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,98 @@
+// Package rules holds the checks qreview runs on each statement and its
+// plan. A rule is a value: an ID, a default severity, its documentation
+// and a check function. Each rule lives in its own file and registers
+// itself; the registry is the only global state.
+package rules
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/qreview/qreview/analyzer"
+	"github.com/qreview/qreview/explain"
+)
+
+// Severity orders findings; fail-on compares against it.
+type Severity string
+
+const (
+	Notice  Severity = "notice"
+	Warning Severity = "warning"
+	Error   Severity = "error"
+)
+
+// Rank is 1 for notice, 2 for warning, 3 for error, 0 for anything else.
+func (s Severity) Rank() int {
+	switch s {
+	case Notice:
+		return 1
+	case Warning:
+		return 2
+	case Error:
+		return 3
+	}
+	return 0
+}
+
+// ParseSeverity accepts error, warning and notice.
+func ParseSeverity(s string) (Severity, error) {
+	if sev := Severity(s); sev.Rank() > 0 {
+		return sev, nil
+	}
+	return "", fmt.Errorf("severity %q: use error, warning or notice", s)
+}
+
+// Input is what a rule sees of one statement.
+type Input struct {
+	Statement *analyzer.Statement
+	Plan      *explain.Plan // nil when the statement was not planned
+	Err       error         // the server rejected the statement (apply or EXPLAIN)
+	Tables    map[string]explain.Table
+}
+
+// Finding is one problem a rule found in a statement.
+type Finding struct {
+	Rule       *Rule
+	Severity   Severity
+	Statement  *analyzer.Statement
+	Message    string
+	Suggestion string
+	Evidence   map[string]any
+}
+
+// Options are a rule's numeric thresholds, by config key.
+type Options map[string]float64
+
+// Rule is one check.
+type Rule struct {
+	ID       string // kebab-case, stable: configs and ignores name it
+	Severity Severity
+	Summary  string // one line
+	Doc      string // what it catches, why it hurts, how to fix
+	Options  Options
+	Check    func(in *Input, opts Options) []Finding
+}
+
+var registry = map[string]*Rule{}
+
+// Register adds a rule; it is called from the rule files' init functions.
+func Register(r *Rule) *Rule {
+	if _, dup := registry[r.ID]; dup {
+		panic("rules: duplicate rule " + r.ID)
+	}
+	registry[r.ID] = r
+	return r
+}
+
+// All lists the rules by ID.
+func All() []*Rule {
+	all := make([]*Rule, 0, len(registry))
+	for _, r := range registry {
+		all = append(all, r)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	return all
+}
+
+// Lookup finds a rule by ID.
+func Lookup(id string) *Rule { return registry[id] }

@@ -1,0 +1,1 @@
+../../payments/migrations/000001_create_customers.down.sql

@@ -1,0 +1,1 @@
+../../payments/migrations/000002_create_orders.down.sql

@@ -1,0 +1,1 @@
+../../payments/migrations/000003_create_payments.up.sql

@@ -1,0 +1,1 @@
+../../payments/migrations/000004_add_payment_retries.down.sql

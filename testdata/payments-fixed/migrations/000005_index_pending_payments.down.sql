@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY payments_status_created_at_idx;
