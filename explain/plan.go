@@ -32,6 +32,7 @@ type Node struct {
 	Filter              string   `json:"Filter,omitempty"`
 	JoinType            string   `json:"Join Type,omitempty"`
 	Strategy            string   `json:"Strategy,omitempty"`
+	PartialMode         string   `json:"Partial Mode,omitempty"`
 	CTEName             string   `json:"CTE Name,omitempty"`
 	SortKey             []string `json:"Sort Key,omitempty"`
 	WorkersPlanned      int      `json:"Workers Planned,omitempty"`
@@ -99,6 +100,9 @@ func (n *Node) Label() string {
 	if n.ParallelAware {
 		b.WriteString("Parallel ")
 	}
+	if n.PartialMode != "" && n.PartialMode != "Simple" {
+		b.WriteString(n.PartialMode + " ") // "Finalize Aggregate", "Partial Aggregate"
+	}
 	b.WriteString(n.NodeType)
 	if n.IndexName != "" {
 		b.WriteString(" using " + n.IndexName)
@@ -111,17 +115,18 @@ func (n *Node) Label() string {
 	return b.String()
 }
 
-// ReturnedRows estimates the rows a node returns in all: a parallel-aware
-// node's estimate is per process, so it is multiplied by the processes of
-// the Gather above it (workers plus the leader).
+// ReturnedRows estimates the rows a node returns in all. A parallel-aware
+// node's estimate is per process: the planner divided the total by its
+// parallel divisor (workers plus the leader's share, 1 - 0.3 per worker,
+// as in costsize.c's get_parallel_divisor), so multiply it back.
 func ReturnedRows(n *Node, ancestors []*Node) float64 {
-	rows := n.PlanRows
-	if n.ParallelAware {
-		for i := len(ancestors) - 1; i >= 0; i-- {
-			if ancestors[i].WorkersPlanned > 0 {
-				return rows * float64(ancestors[i].WorkersPlanned+1)
-			}
+	if !n.ParallelAware {
+		return n.PlanRows
+	}
+	for i := len(ancestors) - 1; i >= 0; i-- {
+		if w := float64(ancestors[i].WorkersPlanned); w > 0 {
+			return n.PlanRows * (w + max(0, 1-0.3*w))
 		}
 	}
-	return rows
+	return n.PlanRows
 }

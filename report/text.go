@@ -46,8 +46,9 @@ func Text(w io.Writer, r *Result) error {
 	if r.Verdict == "fail" {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(&b, "%s: %d errors, %d warnings, %d notices in %d statements (fail-on %s; %s PostgreSQL %s%s)\n",
-		verdict, r.Summary.Errors, r.Summary.Warnings, r.Summary.Notices, r.Summary.Statements,
+	fmt.Fprintf(&b, "%s: %s, %s, %s in %s (fail-on %s; %s PostgreSQL %s%s)\n",
+		verdict, plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"),
+		plural(r.Summary.Notices, "notice"), plural(r.Summary.Statements, "statement"),
 		r.FailOn, r.Database.Provider, r.Database.ServerVersion, tableNote(r.Database.Tables))
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -69,4 +70,11 @@ func tableNote(tables []Table) string {
 		parts = append(parts, fmt.Sprintf("%s %s", t.Name, format.Count(float64(t.Rows))))
 	}
 	return "; rows: " + strings.Join(parts, ", ")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

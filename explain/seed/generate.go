@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"sort"
 	"strconv"
 	"time"
@@ -110,8 +111,12 @@ func (p *planner) valueGen(t *Table, c *Column, cp ColumnProfile, seed uint64, k
 	}
 	switch c.BaseType {
 	case "int2", "int4", "int8":
+		limit := intLimit[c.BaseType]
+		if c.Unique && p.rows(t.Name) > limit {
+			return nil, fmt.Errorf("scale.%s.rows: %d rows do not fit unique %s column %s", t.Name, p.rows(t.Name), c.Type, c.Name)
+		}
 		if distinct == 0 && !c.Unique {
-			distinct = 100_000
+			distinct = min(100_000, limit)
 		}
 		return func(i int64) any { return pick(i) + 1 }, nil
 	case "numeric", "float4", "float8":
@@ -187,6 +192,9 @@ func weighted(seed uint64, values []any, weights []float64) gen {
 		return values[sort.SearchFloat64s(cumulative, u)%len(values)]
 	}
 }
+
+// intLimit is the largest value of each integer type.
+var intLimit = map[string]int64{"int2": math.MaxInt16, "int4": math.MaxInt32, "int8": math.MaxInt64}
 
 // parseValue turns a profile value into the Go type pgx encodes for the
 // column's type.

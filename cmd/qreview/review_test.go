@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/qreview/qreview/explain/provider"
+	"github.com/qreview/qreview/report"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// lineOf is the 1-based line of the first line in file containing text.
+func lineOf(t *testing.T, file, text string) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%q not in %s", text, file)
+	return 0
+}
+
+// decode validates a JSON result against the v1 schema and decodes it.
+func decode(t *testing.T, out string) *report.Result {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	c := jsonschema.NewCompiler()
+	sch, err := c.Compile(filepath.Join(repoRoot, "report/result.v1.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Fatalf("result does not match the v1 schema: %v", err)
+	}
+	var res report.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	return &res
+}
+
+func TestPaymentsExampleFailsOnTheOutageQuery(t *testing.T) {
+	r := qreview(t, nil, "review", "testdata/payments", "--format", "json", "--db", "local")
+	if r.code != exitFail {
+		t.Fatalf("exit %d, want %d (gate failed)\nstderr:\n%s", r.code, exitFail, r.stderr)
+	}
+	res := decode(t, r.stdout)
+	file := "testdata/payments/queries/payments.sql"
+	line := lineOf(t, file, "SELECT id, order_id, amount_cents, retry_count")
+	if res.Verdict != "fail" || res.Summary.Errors != 1 || len(res.Findings) != 1 {
+		t.Fatalf("verdict %s with findings %+v; want exactly the outage query flagged", res.Verdict, res.Findings)
+	}
+	f := res.Findings[0]
+	if f.Rule != "seq-scan-large-table" || f.Severity != "error" || f.File != file || f.Line != line {
+		t.Errorf("finding %s %s at %s:%d, want seq-scan-large-table error at %s:%d", f.Rule, f.Severity, f.File, f.Line, file, line)
+	}
+	if f.Evidence["table"] != "payments" {
+		t.Errorf("evidence table %v, want payments", f.Evidence["table"])
+	}
+	// The row estimate comes from ANALYZE of the 1,000,000 seeded rows.
+	if rows, _ := f.Evidence["estimated_rows"].(float64); math.Abs(rows-1e6) > 0.05e6 {
+		t.Errorf("estimated_rows %v, want about 1,000,000", f.Evidence["estimated_rows"])
+	}
+	if !strings.Contains(f.Message, "payments reads ~1,0") {
+		t.Errorf("message %q does not say how many rows are read", f.Message)
+	}
+	var stmt *report.Statement
+	for i := range res.Statements {
+		if res.Statements[i].ID == f.Statement {
+			stmt = &res.Statements[i]
+		}
+	}
+	if stmt == nil || stmt.Name != "ListPendingPayments" || stmt.Plan == nil || !stmt.Plan.Generic {
+		t.Fatalf("statement of the finding: %+v", stmt)
+	}
+	if !strings.Contains(strings.Join(stmt.Plan.Nodes, ","), "Seq Scan on payments") {
+		t.Errorf("plan nodes %v have no Seq Scan on payments", stmt.Plan.Nodes)
+	}
+	if res.Database.Provider != "local" || !strings.HasPrefix(res.Database.ServerVersion, "1") || len(res.Database.Tables) != 3 {
+		t.Errorf("database block %+v", res.Database)
+	}
+	for _, phase := range []string{"ready in", "applied 4 migrations", "seeded payments: 1,000,000 rows", "planned 6 queries"} {
+		if !strings.Contains(r.stderr, phase) {
+			t.Errorf("stderr lacks %q:\n%s", phase, r.stderr)
+		}
+	}
+}
+
+func TestFixedPaymentsExamplePasses(t *testing.T) {
+	r := qreview(t, nil, "review", "testdata/payments-fixed", "--db", "local")
+	if r.code != exitPass {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.HasPrefix(r.stdout, "PASS: 0 errors") {
+		t.Errorf("text output:\n%s", r.stdout)
+	}
+}
+
+// writeProject writes a small project (path → SQL) in a temp dir.
+func writeProject(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestBrokenSQLExits2WithFileLine(t *testing.T) {
+	dir := writeProject(t, map[string]string{"queries/q.sql": "SELECT 1;\n\nSELECT * FROM t WHERE;\n"})
+	r := qreview(t, nil, "review", dir)
+	if r.code != exitBroken {
+		t.Fatalf("exit %d, want 2", r.code)
+	}
+	want := filepath.Join(dir, "queries/q.sql") + `:3:22: syntax error at or near ";"`
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q lacks %q", r.stderr, want)
+	}
+}
+
+func TestConfigErrorsNameTheKey(t *testing.T) {
+	tests := []struct{ config, want string }{
+		{"fail-on: error\ndatabse:\n  provider: local\n", `.qreview.yaml: line 2: unknown key "databse"`},
+		{"rules:\n  seq-scan-large-tabel: {min-rows: 10}\n", "rules.seq-scan-large-tabel: unknown rule"},
+		{"rules:\n  seq-scan-large-table: {min-row: 10}\n", "rules.seq-scan-large-table.min-row: unknown option"},
+		{"fail-on: critical\n", `fail-on: severity "critical"`},
+	}
+	for _, tt := range tests {
+		dir := writeProject(t, map[string]string{".qreview.yaml": tt.config, "q.sql": "SELECT 1;"})
+		r := qreview(t, nil, "review", dir)
+		if r.code != exitBroken || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("config %q: exit %d, stderr %q; want exit 2 naming %q", tt.config, r.code, r.stderr, tt.want)
+		}
+	}
+}
+
+func TestServerErrorsBecomeFindingsAndTheRunGoesOn(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"migrations/1_t.up.sql":   "CREATE TABLE t (id int PRIMARY KEY, a text);",
+		"migrations/2_bad.up.sql": "ALTER TABLE missing ADD COLUMN b int;",
+		"queries/q.sql":           "-- name: Good :one\nSELECT a FROM t WHERE id = $1;\n\n-- name: Bad :one\nSELECT nope FROM t WHERE id = $1;\n",
+	})
+	r := qreview(t, nil, "review", dir, "--format", "json", "--db", "local")
+	if r.code != exitFail {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	res := decode(t, r.stdout)
+	got := map[string]string{}
+	for _, f := range res.Findings {
+		got[filepath.Base(f.File)+":"+strconv.Itoa(f.Line)] = f.Rule + ": " + f.Message
+	}
+	wants := map[string]string{
+		"2_bad.up.sql:1": `sql-error: relation "missing" does not exist`,
+		"q.sql:5":        `sql-error: column "nope" does not exist`,
+	}
+	for at, want := range wants {
+		if got[at] != want {
+			t.Errorf("finding at %s = %q, want %q", at, got[at], want)
+		}
+	}
+	if len(res.Findings) != len(wants) {
+		t.Errorf("findings %v, want only %v", got, wants)
+	}
+	planned := 0
+	for _, s := range res.Statements {
+		if s.Plan != nil {
+			planned++
+		}
+	}
+	if planned != 1 {
+		t.Errorf("%d statements planned, want the good query planned after the failures", planned)
+	}
+}
+
+func TestDSNProviderWorksInItsOwnDatabaseAndDropsIt(t *testing.T) {
+	ctx := context.Background()
+	server, err := provider.StartLocal(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	dir := writeProject(t, map[string]string{
+		"migrations/1_t.up.sql": "CREATE TABLE t (id int PRIMARY KEY, a text);",
+		"queries/q.sql":         "SELECT a FROM t WHERE id = 1;",
+	})
+	r := qreview(t, []string{"QREVIEW_DSN=" + server.DSN}, "review", dir, "--format", "json")
+	if r.code != exitPass {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if res := decode(t, r.stdout); res.Database.Provider != "dsn" {
+		t.Errorf("auto with QREVIEW_DSN used %s, want dsn", res.Database.Provider)
+	}
+	conn, err := pgx.Connect(ctx, server.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var scratch, tables int
+	conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'qreview_%'").Scan(&scratch)
+	conn.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables)
+	if scratch != 0 || tables != 0 {
+		t.Errorf("after the run: %d scratch databases left, %d tables created in the user's database; want 0 and 0", scratch, tables)
+	}
+}
+
+func TestDeadDatabaseSaysWhichAndWhy(t *testing.T) {
+	r := qreview(t, nil, "review", "testdata/payments", "--db", "dsn", "--dsn", "postgres://qreview:secret@127.0.0.1:1/app")
+	if r.code != exitBroken {
+		t.Fatalf("exit %d, want 2", r.code)
+	}
+	if !strings.Contains(r.stderr, "database at 127.0.0.1:1 (--dsn): cannot connect") || !strings.Contains(r.stderr, "connection refused") {
+		t.Errorf("stderr does not say which database and why: %q", r.stderr)
+	}
+	if strings.Contains(r.stderr, "secret") {
+		t.Errorf("stderr shows the password: %q", r.stderr)
+	}
+}
+
+// TestInterruptLeavesNothing sends SIGINT at each phase of a run: the
+// server, its data directory and the temp dir must all be gone.
+func TestInterruptLeavesNothing(t *testing.T) {
+	for _, phase := range []string{"ready in", "seeded "} {
+		t.Run(strings.TrimSpace(phase), func(t *testing.T) {
+			tmp := scratchTmp(t)
+			cmd, _, _ := command(t, tmp, nil, "review", "testdata/payments", "--db", "local")
+			cmd.Stderr = nil
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			lines := bufio.NewScanner(stderr)
+			var seen []string
+			for lines.Scan() {
+				seen = append(seen, lines.Text())
+				if strings.Contains(lines.Text(), phase) {
+					if len(processesMentioning(tmp)) == 0 {
+						t.Error("no server running from the temp dir at this phase; the test proves nothing")
+					}
+					cmd.Process.Signal(syscall.SIGINT)
+					break
+				}
+			}
+			for lines.Scan() {
+				seen = append(seen, lines.Text())
+			}
+			cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != exitBroken {
+				t.Errorf("exit %d after SIGINT, want 2; stderr:\n%s", code, strings.Join(seen, "\n"))
+			}
+			if last := seen[len(seen)-1]; !strings.Contains(last, "interrupted") {
+				t.Errorf("last line %q does not say it was interrupted", last)
+			}
+			assertNothingLeft(t, tmp)
+		})
+	}
+}

@@ -1,0 +1,214 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/qreview/qreview/explain/provider"
+)
+
+// One throwaway cluster for the package; each test gets its own database.
+var server *provider.Database
+
+func TestMain(m *testing.M) {
+	db, err := provider.StartLocal(context.Background(), nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "seed tests need PostgreSQL server binaries:", err)
+		os.Exit(2)
+	}
+	server = db
+	code := m.Run()
+	db.Close()
+	os.Exit(code)
+}
+
+var databases atomic.Int64
+
+// freshDB creates a database with schema applied and returns its DSN and
+// a connection to it.
+func freshDB(t *testing.T, schema string) (string, *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, server.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	name := fmt.Sprintf("seed_test_%d", databases.Add(1))
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	dsn := server.DSN + " dbname=" + name
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	if _, err := conn.Exec(ctx, schema); err != nil {
+		t.Fatal(err)
+	}
+	return dsn, conn
+}
+
+const shopSchema = `
+CREATE TYPE tier AS ENUM ('free', 'pro', 'enterprise');
+CREATE TABLE customers (
+    id bigserial PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    tier tier NOT NULL,
+    nickname varchar(12),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id bigint NOT NULL REFERENCES customers (id),
+    status text NOT NULL,
+    note text,
+    total numeric(12,2) NOT NULL
+);
+CREATE INDEX ON orders (customer_id);
+CREATE TABLE refunds (id serial PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id));`
+
+func queryFloat(t *testing.T, conn *pgx.Conn, sql string) float64 {
+	t.Helper()
+	var v float64
+	if err := conn.QueryRow(context.Background(), sql).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return v
+}
+
+func TestLoadObeysTheProfile(t *testing.T) {
+	ctx := context.Background()
+	dsn, conn := freshDB(t, shopSchema)
+	profile := Profile{
+		"customers": {Rows: 20_000, Columns: map[string]*ColumnProfile{"nickname": {NullFraction: 0.3, Distinct: 50}}},
+		"orders": {Rows: 100_000, Columns: map[string]*ColumnProfile{
+			"status": {Values: []string{"paid", "pending", "refunded"}, Weights: []float64{90, 9, 1}},
+		}},
+	}
+	loaded, err := Load(ctx, dsn, profile, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loaded) != 2 {
+		t.Errorf("loaded %v, want customers and orders (refunds gets no rows)", loaded)
+	}
+	exact := map[string]float64{
+		"SELECT count(*) FROM customers": 20_000,
+		"SELECT count(*) FROM orders":    100_000,
+		"SELECT count(*) FROM refunds":   0,
+		// Foreign keys hold: every order's customer exists.
+		"SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = o.customer_id)": 0,
+		// Unique columns are unique.
+		"SELECT count(DISTINCT email) FROM customers": 20_000,
+		// Keys and indexes dropped for the load are back.
+		"SELECT count(*) FROM pg_indexes WHERE tablename IN ('customers', 'orders')": 4,
+		"SELECT count(*) FROM pg_constraint WHERE contype = 'f'":                     2,
+		// Rows are analyzed.
+		"SELECT reltuples FROM pg_class WHERE relname = 'orders'": 100_000,
+	}
+	for sql, want := range exact {
+		if got := queryFloat(t, conn, sql); got != want {
+			t.Errorf("%s = %g, want %g", sql, got, want)
+		}
+	}
+	near := []struct {
+		sql  string
+		want float64
+	}{
+		{"SELECT avg((status = 'paid')::int) FROM orders", 0.90},
+		{"SELECT avg((status = 'pending')::int) FROM orders", 0.09},
+		{"SELECT avg((status = 'refunded')::int) FROM orders", 0.01},
+		{"SELECT avg((nickname IS NULL)::int) FROM customers", 0.30},
+		{"SELECT null_frac FROM pg_stats WHERE tablename = 'customers' AND attname = 'nickname'", 0.30},
+		{"SELECT count(DISTINCT nickname) FROM customers", 50},
+		{"SELECT avg((tier = 'pro')::int) FROM customers", 1.0 / 3},
+	}
+	for _, n := range near {
+		if got := queryFloat(t, conn, n.sql); math.Abs(got-n.want) > 0.05*n.want+0.002 {
+			t.Errorf("%s = %g, want %g ± 5%%", n.sql, got, n.want)
+		}
+	}
+	// Sequences were moved past the generated keys.
+	var id int64
+	if err := conn.QueryRow(ctx, "INSERT INTO customers (email, tier) VALUES ('new@x', 'free') RETURNING id").Scan(&id); err != nil || id != 20_001 {
+		t.Errorf("next customer id %d (%v), want 20001", id, err)
+	}
+	if err := conn.QueryRow(ctx, "INSERT INTO orders (customer_id, status, total) VALUES (1, 'paid', 1) RETURNING id").Scan(&id); err != nil || id != 100_001 {
+		t.Errorf("next order id %d (%v), want 100001", id, err)
+	}
+}
+
+func TestLoadIsReproducible(t *testing.T) {
+	ctx := context.Background()
+	profile := Profile{"customers": {Rows: 1000}, "orders": {Rows: 5000}}
+	var sums []float64
+	for range 2 {
+		dsn, conn := freshDB(t, shopSchema)
+		if _, err := Load(ctx, dsn, profile, nil); err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, queryFloat(t, conn, "SELECT sum(customer_id * total) FROM orders"))
+	}
+	if sums[0] != sums[1] {
+		t.Errorf("two loads of one profile differ: %v", sums)
+	}
+}
+
+func TestEverySupportedTypeRoundTrips(t *testing.T) {
+	dsn, conn := freshDB(t, `
+		CREATE TYPE mood AS ENUM ('ok', 'meh');
+		CREATE TABLE everything (
+			a smallint NOT NULL, b integer NOT NULL, c bigint NOT NULL, d numeric NOT NULL,
+			e real NOT NULL, f double precision NOT NULL, g text NOT NULL, h varchar(5) NOT NULL,
+			i char(3) NOT NULL, j boolean NOT NULL, k timestamptz NOT NULL, l timestamp NOT NULL,
+			m date NOT NULL, n uuid NOT NULL UNIQUE, o jsonb NOT NULL, p json NOT NULL, q mood NOT NULL,
+			r inet, s bytea)`)
+	if _, err := Load(context.Background(), dsn, Profile{"everything": {Rows: 1000}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	checks := map[string]float64{
+		"SELECT count(*) FROM everything":                                        1000,
+		"SELECT count(DISTINCT n) FROM everything":                               1000,
+		"SELECT count(*) FROM everything WHERE length(h) <= 5 AND length(i) = 3": 1000,
+		"SELECT count(*) FROM everything WHERE o ? 'n'":                          1000,
+		"SELECT count(*) FROM everything WHERE r IS NULL AND s IS NULL":          1000, // not generated yet: left NULL
+		"SELECT count(*) FROM everything WHERE m <= current_date":                1000,
+	}
+	for sql, want := range checks {
+		if got := queryFloat(t, conn, sql); got != want {
+			t.Errorf("%s = %g, want %g", sql, got, want)
+		}
+	}
+}
+
+func TestBadProfilesNameTheKey(t *testing.T) {
+	dsn, _ := freshDB(t, shopSchema+`; CREATE TABLE hosts (addr inet NOT NULL)`)
+	tests := []struct {
+		profile Profile
+		want    string
+	}{
+		{Profile{"custmers": {Rows: 1}}, `scale.custmers: no table "custmers"`},
+		{Profile{"customers": {Rows: -5}}, "scale.customers.rows: -5 is negative"},
+		{Profile{"customers": {Rows: 1, Columns: map[string]*ColumnProfile{"mail": {}}}}, `scale.customers.columns.mail: no column "mail"`},
+		{Profile{"customers": {Rows: 1}, "orders": {Rows: 1, Columns: map[string]*ColumnProfile{"status": {Values: []string{"a", "b"}, Weights: []float64{1}}}}},
+			"scale.orders.columns.status.weights: 1 weights for 2 values"},
+		{Profile{"customers": {Rows: 1, Columns: map[string]*ColumnProfile{"email": {NullFraction: 0.1}}}}, "scale.customers.columns.email.null_fraction: customers.email is NOT NULL"},
+		{Profile{"customers": {Rows: 1, Columns: map[string]*ColumnProfile{"tier": {Values: []string{"gold"}}}}}, `scale.customers.columns.tier.values[0]: "gold" is not a label of enum tier`},
+		{Profile{"orders": {Rows: 10}}, "scale.orders.columns.customer_id: orders.customer_id references customers, which gets no rows: give scale.customers.rows"},
+		{Profile{"hosts": {Rows: 10}}, `scale.hosts.columns.addr: cannot generate values of type inet for NOT NULL column hosts.addr: give the column "values"`},
+	}
+	for _, tt := range tests {
+		_, err := Load(context.Background(), dsn, tt.profile, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("profile %v: error %v, want %q", tt.profile, err, tt.want)
+		}
+	}
+}
