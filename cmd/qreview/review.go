@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -73,31 +72,11 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 	return cmd
 }
 
-func writeResult(stdout io.Writer, f *reviewFlags, res *report.Result) error {
-	var buf bytes.Buffer
-	switch f.format {
-	case "text":
-		report.Text(&buf, res)
-	case "json":
-		report.JSON(&buf, res)
-	default:
-		return fmt.Errorf("--format %q: use text or json", f.format)
-	}
-	if f.output == "" {
-		_, err := stdout.Write(buf.Bytes())
-		return err
-	}
-	if err := os.WriteFile(f.output, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	return nil
-}
-
 // review runs the pipeline: parse, database, schema, data, plans, rules.
 func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer) (*report.Result, error) {
 	log := func(format string, args ...any) { fmt.Fprintf(logw, "qreview: "+format+"\n", args...) }
-	if f.format != "text" && f.format != "json" {
-		return nil, fmt.Errorf("--format %q: use text or json", f.format)
+	if err := checkFormats(f); err != nil {
+		return nil, err
 	}
 	cfg, err := config.Load(config.Find(f.config, paths))
 	if err != nil {
@@ -193,8 +172,11 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	}
 	log("planned %d queries in %s", len(plans), since(phase))
 
+	statements, err := reviewedStatements(src, f)
+	if err != nil {
+		return nil, err
+	}
 	var findings []rules.Finding
-	statements := src.Statements()
 	for _, st := range statements {
 		findings = append(findings, ruleSet.Check(&rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables})...)
 	}
