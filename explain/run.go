@@ -4,6 +4,7 @@ package explain
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -77,29 +78,55 @@ func nulls(n int) string {
 	return strings.TrimSuffix(strings.Repeat("NULL, ", n), ", ")
 }
 
-// Table is what the planner knows of a table's size after ANALYZE.
+// Table is what the planner knows of a table after ANALYZE, and its
+// indexes.
 type Table struct {
-	Name  string
-	Rows  float64
-	Pages int64
+	Name    string
+	Rows    float64
+	Pages   int64
+	Indexes []Index
 }
 
-// Tables reads every user table's size estimate, keyed by name as EXPLAIN
-// prints it in "Relation Name".
+// Index is one index of a table.
+type Index struct {
+	Name    string   `json:"name"`
+	Columns []string `json:"columns"` // key columns in order; "" for an expression
+	Unique  bool     `json:"unique"`
+	Partial bool     `json:"partial"`
+	Def     string   `json:"def"` // pg_get_indexdef
+}
+
+// Tables reads every user table's size estimate and indexes, keyed by
+// name as EXPLAIN prints it in "Relation Name".
 func Tables(ctx context.Context, conn *pgx.Conn) (map[string]Table, error) {
 	rows, err := conn.Query(ctx, `
-		SELECT c.relname, greatest(c.reltuples, 0)::float8, c.relpages::int8
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		SELECT c.relname, greatest(c.reltuples, 0)::float8, c.relpages::int8,
+		       coalesce(json_agg(json_build_object(
+		           'name', ic.relname, 'unique', i.indisunique, 'partial', i.indpred IS NOT NULL,
+		           'def', pg_get_indexdef(i.indexrelid),
+		           'columns', (SELECT array_agg(coalesce(a.attname::text, '') ORDER BY k.n)
+		                       FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY k(attnum, n)
+		                       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum))
+		           ORDER BY ic.relname) FILTER (WHERE i.indexrelid IS NOT NULL), '[]')::text
+		FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		LEFT JOIN pg_index i ON i.indrelid = c.oid
+		LEFT JOIN pg_class ic ON ic.oid = i.indexrelid
 		WHERE c.relkind IN ('r', 'p', 'm')
-		  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`)
+		  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+		GROUP BY c.oid, c.relname, c.reltuples, c.relpages`)
 	if err != nil {
 		return nil, fmt.Errorf("read table sizes: %w", err)
 	}
 	tables := map[string]Table{}
 	for rows.Next() {
 		var t Table
-		if err := rows.Scan(&t.Name, &t.Rows, &t.Pages); err != nil {
+		var indexes string
+		if err := rows.Scan(&t.Name, &t.Rows, &t.Pages, &indexes); err != nil {
 			return nil, err
+		}
+		if err := json.Unmarshal([]byte(indexes), &t.Indexes); err != nil {
+			return nil, fmt.Errorf("read indexes of %s: %w", t.Name, err)
 		}
 		if t.Rows >= tables[t.Name].Rows { // same name in two schemas: judge by the larger
 			tables[t.Name] = t

@@ -45,9 +45,10 @@ func ParseSeverity(s string) (Severity, error) {
 // Input is what a rule sees of one statement.
 type Input struct {
 	Statement *analyzer.Statement
-	Plan      *explain.Plan // nil when the statement was not planned
-	Err       error         // the server rejected the statement (apply or EXPLAIN)
-	Tables    map[string]explain.Table
+	Plan      *explain.Plan            // nil when the statement was not planned
+	Err       error                    // the server rejected the statement (apply or EXPLAIN)
+	Tables    map[string]explain.Table // after migrations and seeding: sizes and indexes
+	Source    *analyzer.Source         // everything reviewed: a migration rule can see what came before
 }
 
 // Finding is one problem a rule found in a statement.

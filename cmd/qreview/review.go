@@ -178,7 +178,7 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	}
 	var findings []rules.Finding
 	for _, st := range statements {
-		findings = append(findings, ruleSet.Check(&rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables})...)
+		findings = append(findings, ruleSet.Check(&rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src})...)
 	}
 	dbInfo := report.Database{Provider: db.Provider, Image: db.Image, ServerVersion: serverVersion, ScaleProfile: cfg.Scale.Hash()}
 	for _, l := range loaded {
