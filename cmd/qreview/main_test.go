@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -31,6 +32,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// cacheDirs maps a run's TMPDIR to the cache dir it was given.
+var cacheDirs sync.Map
+
 // repoRoot is where the README's commands run.
 var repoRoot, _ = filepath.Abs("../..")
 
@@ -53,11 +57,19 @@ func scratchTmp(t *testing.T) string {
 }
 
 // command prepares qreview with args, run from the repository root with
-// its own TMPDIR.
+// its own TMPDIR and, unless env names one, its own empty cache dir: every
+// run is cold unless a test shares a cache dir on purpose.
 func command(t *testing.T, tmp string, env []string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = repoRoot
-	cmd.Env = append(append(os.Environ(), "TMPDIR="+tmp, "QREVIEW_DSN="), env...)
+	cache := scratchTmp(t)
+	for _, kv := range env {
+		if dir, ok := strings.CutPrefix(kv, "QREVIEW_CACHE_DIR="); ok {
+			cache = dir
+		}
+	}
+	cacheDirs.Store(tmp, cache)
+	cmd.Env = append(append(os.Environ(), "TMPDIR="+tmp, "QREVIEW_DSN=", "QREVIEW_CACHE_DIR="+cache), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	return cmd, &stdout, &stderr
@@ -79,12 +91,19 @@ func qreview(t *testing.T, env []string, args ...string) result {
 }
 
 // assertNothingLeft fails if tmp holds anything or a process still runs
-// with tmp in its command line (a postgres started there).
+// with tmp in its command line (a postgres started there). Kept cache
+// entries are no leftovers, half-stored ones are.
 func assertNothingLeft(t *testing.T, tmp string) {
 	t.Helper()
 	entries, _ := os.ReadDir(tmp)
 	for _, e := range entries {
 		t.Errorf("left behind in TMPDIR: %s", e.Name())
+	}
+	if cache, ok := cacheDirs.Load(tmp); ok {
+		staging, _ := filepath.Glob(filepath.Join(cache.(string), "*.staging"))
+		for _, s := range staging {
+			t.Errorf("left behind in the cache dir: %s", s)
+		}
 	}
 	// A server shutting down may take a moment to leave the process table.
 	deadline := time.Now().Add(5 * time.Second)

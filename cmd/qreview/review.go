@@ -15,15 +15,19 @@ import (
 	"github.com/qreview/qreview/explain"
 	"github.com/qreview/qreview/explain/provider"
 	"github.com/qreview/qreview/explain/seed"
-	"github.com/qreview/qreview/internal/format"
 	"github.com/qreview/qreview/report"
 	"github.com/qreview/qreview/rules"
 	"github.com/spf13/cobra"
 )
 
 type reviewFlags struct {
-	db, dsn, format, output, failOn, config string
-	quiet                                   bool
+	db, dsn, output, failOn, config string
+	quiet, noCache                  bool
+
+	format   []string // FORMAT or FORMAT=FILE, repeatable (output.go)
+	comment  bool     // post the report on the pull request (output.go)
+	base     string   // review only what changed since this revision (select.go)
+	baseline string   // findings that do not count (baseline.go)
 }
 
 func reviewCommand() *cobra.Command {
@@ -52,6 +56,9 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 			if err != nil {
 				return err
 			}
+			if err := applyBaseline(f, res); err != nil {
+				return err
+			}
 			if err := writeResult(cmd.OutOrStdout(), f, res); err != nil {
 				return err
 			}
@@ -64,17 +71,21 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.db, "db", "", "database provider: auto, local, dsn or container (default from config, else auto)")
 	fl.StringVar(&f.dsn, "dsn", "", "PostgreSQL server to create a scratch database on (or QREVIEW_DSN)")
-	fl.StringVar(&f.format, "format", "text", "output format: text or json")
+	fl.StringArrayVar(&f.format, "format", nil, "output format: text, json, sarif, markdown or github; FORMAT=FILE writes it to FILE; repeatable (default text, github under GitHub Actions)")
+	fl.BoolVar(&f.comment, "comment", false, "post the Markdown report on the pull request, one comment updated on every run (GitHub Actions; token in GITHUB_TOKEN)")
+	fl.StringVar(&f.base, "base", "", "review only statements in files changed since the merge base with REF (every migration is still applied)")
+	fl.StringVar(&f.baseline, "baseline", "", "baseline file whose findings do not count (default .qreview/baseline.json when it exists)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the output to FILE instead of standard output")
 	fl.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the gate: error, warning or notice (default from config, else error)")
 	fl.StringVar(&f.config, "config", "", "config file (default: .qreview.yaml in the reviewed directory or the working directory)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on standard error")
+	fl.BoolVar(&f.noCache, "no-cache", false, "seed afresh instead of reusing a seeded database kept by an earlier run of the same schema and profile")
 	return cmd
 }
 
 // review runs the pipeline: parse, database, schema, data, plans, rules.
 func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer) (*report.Result, error) {
-	log := func(format string, args ...any) { fmt.Fprintf(logw, "qreview: "+format+"\n", args...) }
+	log := logTo(logw)
 	if err := checkFormats(f); err != nil {
 		return nil, err
 	}
@@ -104,8 +115,12 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	}
 
 	started := time.Now()
+	var cache *provider.Cache
+	if !f.noCache {
+		cache = &provider.Cache{Key: seed.CacheKey(schemaSQL(src), cfg.Scale)}
+	}
 	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: f.dsn, Image: cfg.Database.ContainerImage(),
-		Settings: cfg.Database.Settings, Log: logw})
+		Settings: cfg.Database.Settings, Cache: cache, Log: logw})
 	if err != nil {
 		return nil, err
 	}
@@ -123,38 +138,16 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	log("%s PostgreSQL %s ready in %s (%s)", db.Provider, serverVersion, since(started), db.Detail)
 
 	errs := map[*analyzer.Statement]error{}
-	phase := time.Now()
-	applied := 0
-	for _, m := range src.Migrations {
-		for _, st := range m.Statements {
-			if _, err := explain.Apply(ctx, conn, st); err != nil {
-				if !isServerError(err) {
-					return nil, fmt.Errorf("apply %s:%d: %w", st.File, st.Line, err)
-				}
-				errs[st] = err
-			}
-			applied++
-		}
-	}
-	log("applied %d migrations (%d statements) in %s", len(src.Migrations), applied, since(phase))
-
-	phase = time.Now()
-	loaded, err := seed.Load(ctx, db.DSN, cfg.Scale, func(l seed.Loaded) {
-		log("seeded %s: %s rows in %s", l.Table, format.Count(float64(l.Rows)), l.Took.Round(time.Millisecond))
-	})
+	loaded, err := prepare(ctx, conn, db, src, cfg, errs, logw)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("%s: %w", orDefault(cfg.Path, "scale profile"), err)
+		return nil, err
 	}
-	log("seeded and analyzed in %s", since(phase))
 	tables, err := explain.Tables(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
 
-	phase = time.Now()
+	phase := time.Now()
 	plans := map[*analyzer.Statement]*explain.Plan{}
 	for _, st := range src.Queries {
 		if !st.Explainable() {
@@ -195,6 +188,11 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 func isServerError(err error) bool {
 	var sqlErr *explain.SQLError
 	return errors.As(err, &sqlErr)
+}
+
+// logTo makes a printf for progress lines on w.
+func logTo(w io.Writer) func(format string, args ...any) {
+	return func(format string, args ...any) { fmt.Fprintf(w, "qreview: "+format+"\n", args...) }
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }

@@ -7,10 +7,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/qreview/qreview/explain/provider"
@@ -216,11 +218,22 @@ func TestDSNProviderWorksInItsOwnDatabaseAndDropsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	var scratch, tables int
-	conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'qreview_%'").Scan(&scratch)
+	var scratch, kept, tables int
+	conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'qreview_%' AND datname NOT LIKE 'qreview_tpl_%'").Scan(&scratch)
+	conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'qreview_tpl_%'").Scan(&kept)
 	conn.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables)
-	if scratch != 0 || tables != 0 {
-		t.Errorf("after the run: %d scratch databases left, %d tables created in the user's database; want 0 and 0", scratch, tables)
+	if scratch != 0 || tables != 0 || kept != 1 {
+		t.Errorf("after the run: %d scratch databases left, %d tables created in the user's database, %d kept templates; want 0, 0 and 1", scratch, tables, kept)
+	}
+	// A second run works in a copy of the kept template.
+	again := qreview(t, []string{"QREVIEW_DSN=" + server.DSN}, "review", dir, "--format", "json")
+	if again.code != exitPass || !strings.Contains(again.stderr, "warm:") {
+		t.Errorf("second run: exit %d, not warm:\n%s", again.code, again.stderr)
+	}
+	clean := qreview(t, nil, "cache", "clean", "--dsn", server.DSN)
+	conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'qreview_%'").Scan(&kept)
+	if clean.code != 0 || kept != 0 {
+		t.Errorf("cache clean --dsn: exit %d, %d qreview databases left\n%s", clean.code, kept, clean.stderr)
 	}
 }
 
@@ -276,5 +289,37 @@ func TestInterruptLeavesNothing(t *testing.T) {
 			}
 			assertNothingLeft(t, tmp)
 		})
+	}
+}
+
+// TestWarmRerunSkipsSeedingAndAgrees reviews the example twice with one
+// cache dir: the second run reuses the seeded cluster and finds the same.
+func TestWarmRerunSkipsSeedingAndAgrees(t *testing.T) {
+	cache := []string{"QREVIEW_CACHE_DIR=" + scratchTmp(t)}
+	args := []string{"review", "testdata/payments", "--format", "json", "--db", "local"}
+	start := time.Now()
+	cold := qreview(t, cache, args...)
+	coldTook := time.Since(start)
+	start = time.Now()
+	warm := qreview(t, cache, args...)
+	warmTook := time.Since(start)
+	if cold.code != exitFail || warm.code != exitFail {
+		t.Fatalf("exit codes %d and %d, want 1 and 1\n%s\n%s", cold.code, warm.code, cold.stderr, warm.stderr)
+	}
+	if !strings.Contains(cold.stderr, "cache: kept the seeded cluster") || !strings.Contains(warm.stderr, "warm: schema and 1,600,000 seeded rows") {
+		t.Fatalf("cold run did not keep its cluster or warm run did not use it:\n%s\n%s", cold.stderr, warm.stderr)
+	}
+	if strings.Contains(warm.stderr, "seeded payments") {
+		t.Errorf("warm run seeded again:\n%s", warm.stderr)
+	}
+	c, w := decode(t, cold.stdout), decode(t, warm.stdout)
+	if !reflect.DeepEqual(c.Findings, w.Findings) || !reflect.DeepEqual(c.Database, w.Database) {
+		t.Errorf("warm run differs:\ncold %+v\nwarm %+v", c.Findings, w.Findings)
+	}
+	t.Logf("cold %s, warm %s: warm takes %.0f%% of cold", coldTook.Round(time.Millisecond), warmTook.Round(time.Millisecond), 100*warmTook.Seconds()/coldTook.Seconds())
+	// --no-cache seeds afresh even with a kept cluster.
+	fresh := qreview(t, cache, append(args, "--no-cache")...)
+	if !strings.Contains(fresh.stderr, "seeded payments") || strings.Contains(fresh.stderr, "warm:") {
+		t.Errorf("--no-cache did not seed afresh:\n%s", fresh.stderr)
 	}
 }

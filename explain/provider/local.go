@@ -26,7 +26,15 @@ const binDirGlob = "/usr/lib/postgresql/*/bin"
 // binaries on this machine in a temp dir and starts it listening on a
 // unix socket in that dir only: no TCP port, so concurrent runs cannot
 // collide. Durability is off; the cluster is deleted by Close.
-func StartLocal(ctx context.Context, settings map[string]string) (db *Database, err error) {
+func StartLocal(ctx context.Context, settings map[string]string) (*Database, error) {
+	return startLocal(ctx, Options{Settings: settings})
+}
+
+// startLocal is StartLocal with a cache: with opts.Cache set, a cluster
+// kept by an earlier run with the same key is started instead of a new
+// one (Database.Warm), or the new one is kept when the caller calls
+// Database.Keep before Close.
+func startLocal(ctx context.Context, opts Options) (db *Database, err error) {
 	bin, err := FindBinaries()
 	if err != nil {
 		return nil, err
@@ -39,26 +47,27 @@ func StartLocal(ctx context.Context, settings map[string]string) (db *Database, 
 	if err != nil {
 		return nil, fmt.Errorf("local PostgreSQL: temp dir: %w", err)
 	}
+	var cached *localCache
 	defer func() {
 		if err != nil {
+			cached.release(false)
 			os.RemoveAll(dir)
 		}
 	}()
-	if cred != nil {
-		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
-			return nil, fmt.Errorf("local PostgreSQL: chown %s: %w", dir, err)
-		}
+	if err := chownTo(dir, cred); err != nil {
+		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres",
-		"--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C")
-	initdb.SysProcAttr = childAttr(cred)
-	initdb.Cancel = func() error { return syscall.Kill(-initdb.Process.Pid, syscall.SIGKILL) }
-	if out, err := initdb.CombinedOutput(); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+	if opts.Cache != nil {
+		cached = openLocalCache(opts, bin, cred)
+		if cached != nil {
+			data = cached.data
 		}
-		return nil, fmt.Errorf("local PostgreSQL: initdb in %s: %w\n%s", bin, err, tail(out, 10))
+	}
+	if !cached.warm() {
+		if err := initCluster(ctx, bin, data, cred); err != nil {
+			return nil, err
+		}
 	}
 	logPath := filepath.Join(dir, "postgres.log")
 	logFile, err := os.Create(logPath)
@@ -67,7 +76,7 @@ func StartLocal(ctx context.Context, settings map[string]string) (db *Database, 
 	}
 	defer logFile.Close()
 	args := []string{"-D", data, "-k", dir, "-c", "listen_addresses="}
-	for _, kv := range ServerSettings(settings) {
+	for _, kv := range ServerSettings(opts.Settings) {
 		args = append(args, "-c", kv)
 	}
 	server := exec.Command(filepath.Join(bin, "postgres"), args...)
@@ -78,28 +87,72 @@ func StartLocal(ctx context.Context, settings map[string]string) (db *Database, 
 	}
 	exited := make(chan struct{})
 	go func() { server.Wait(); close(exited) }()
-	stop := func() {
-		// Immediate shutdown: the cluster is thrown away, so nothing is
-		// worth a checkpoint.
-		server.Process.Signal(syscall.SIGQUIT)
+	db = &Database{Provider: Local, Detail: bin, Warm: cached.warm(), Meta: cached.meta()}
+	shutdown := func(signal syscall.Signal) {
+		server.Process.Signal(signal)
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
 			syscall.Kill(-server.Process.Pid, syscall.SIGKILL)
 			<-exited
 		}
+	}
+	db.close = func() {
+		keep := db.kept != nil && cached != nil && !cached.warm()
+		if keep || cached.warm() {
+			shutdown(syscall.SIGINT) // fast shutdown: the data dir stays consistent
+		} else {
+			shutdown(syscall.SIGQUIT) // immediate: nothing is worth a checkpoint
+		}
+		if keep {
+			cached.store(db.kept, opts.Log)
+		}
+		cached.release(keep)
 		os.RemoveAll(dir)
 	}
-	dsn := fmt.Sprintf("host=%s port=5432 user=postgres dbname=postgres sslmode=disable", dir)
-	if err := waitReady(ctx, dsn, exited); err != nil {
-		stop()
+	db.DSN = fmt.Sprintf("host=%s port=5432 user=postgres dbname=postgres sslmode=disable", dir)
+	if err := waitReady(ctx, db.DSN, exited); err != nil {
+		shutdown(syscall.SIGQUIT)
 		log, _ := os.ReadFile(logPath)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("local PostgreSQL (%s) did not start: %w\n%s", bin, err, tail(log, 10))
 	}
-	return &Database{DSN: dsn, Provider: Local, Detail: bin, close: stop}, nil
+	return db, nil
+}
+
+// initCluster runs initdb into data as the server's user.
+func initCluster(ctx context.Context, bin, data string, cred *syscall.Credential) error {
+	// initdb takes an existing empty dir; making it here lets it live in a
+	// directory the server user could not create entries in.
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return fmt.Errorf("local PostgreSQL: %w", err)
+	}
+	if err := chownTo(data, cred); err != nil {
+		return err
+	}
+	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres",
+		"--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C")
+	initdb.SysProcAttr = childAttr(cred)
+	initdb.Cancel = func() error { return syscall.Kill(-initdb.Process.Pid, syscall.SIGKILL) }
+	if out, err := initdb.CombinedOutput(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("local PostgreSQL: initdb in %s: %w\n%s", bin, err, tail(out, 10))
+	}
+	return nil
+}
+
+func chownTo(path string, cred *syscall.Credential) error {
+	if cred == nil {
+		return nil
+	}
+	if err := os.Chown(path, int(cred.Uid), int(cred.Gid)); err != nil {
+		return fmt.Errorf("local PostgreSQL: chown %s: %w", path, err)
+	}
+	return nil
 }
 
 // waitReady polls until the server accepts a connection, the server
@@ -126,9 +179,16 @@ func waitReady(ctx context.Context, dsn string, exited <-chan struct{}) error {
 	}
 }
 
-// FindBinaries returns the directory holding initdb and postgres: from
-// PATH, else the newest major version under /usr/lib/postgresql.
+// FindBinaries returns the directory holding initdb and postgres:
+// QREVIEW_PG_BINDIR when set (and then only it), else from PATH, else the
+// newest major version under /usr/lib/postgresql.
 func FindBinaries() (string, error) {
+	if dir := os.Getenv("QREVIEW_PG_BINDIR"); dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "initdb")); err != nil {
+			return "", fmt.Errorf("QREVIEW_PG_BINDIR=%s holds no initdb: point it at the directory with PostgreSQL's initdb and postgres, or unset it", dir)
+		}
+		return dir, nil
+	}
 	if initdb, err := exec.LookPath("initdb"); err == nil {
 		if real, err := filepath.EvalSymlinks(initdb); err == nil {
 			initdb = real

@@ -4,6 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"net/netip"
+	"strings"
+
+	"github.com/google/uuid"
 	"math"
 	"sort"
 	"strconv"
@@ -78,72 +82,189 @@ func (p *planner) columnGen(t *Table, c *Column) (gen, error) {
 }
 
 func (p *planner) valueGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key string) (gen, error) {
-	if len(cp.Values) > 0 {
-		values := make([]any, len(cp.Values))
-		for i, v := range cp.Values {
-			parsed, err := parseValue(c, v)
-			if err != nil {
-				return nil, fmt.Errorf("%s.values[%d]: %w", key, i, err)
-			}
-			values[i] = parsed
+	switch {
+	case len(cp.Values) > 0:
+		return p.listGen(c, cp.Values, cp.Weights, seed, key+".values")
+	case c.Ref != nil:
+		return p.refGen(t, c, cp, seed, key)
+	case len(cp.MCV) > 0:
+		return p.mcvGen(t, c, cp, seed, key)
+	case len(cp.Histogram) > 0:
+		return p.histogramGen(c, cp.Histogram, seed, key+".histogram")
+	case len(c.Bounds.Values) > 0:
+		return p.listGen(c, c.Bounds.Values, nil, seed, key)
+	case len(c.Enum) > 0:
+		return p.listGen(c, c.Enum, nil, seed, key)
+	case c.Bounds.Default != nil && !c.Unique && saysNothing(cp):
+		// A constant default and nothing else said: the value the
+		// application gets when it does not set the column.
+		return p.listGen(c, []string{*c.Bounds.Default}, nil, seed, key)
+	}
+	return p.typeGen(t, c, cp, seed, key)
+}
+
+// saysNothing: the profile shapes no values (it may give null_fraction).
+func saysNothing(cp ColumnProfile) bool {
+	return cp.Distinct == 0 && len(cp.Range) == 0 && cp.Distribution == "" && cp.Length == 0
+}
+
+// listGen draws from given values, parsed into the column's Go type.
+func (p *planner) listGen(c *Column, list []string, weights []float64, seed uint64, key string) (gen, error) {
+	values := make([]any, len(list))
+	for i, v := range list {
+		parsed, err := parseValue(c, v)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", key, i, err)
 		}
-		return weighted(seed, values, cp.Weights), nil
+		values[i] = parsed
 	}
-	if c.Ref != nil {
-		return p.refGen(t, c, seed, key)
-	}
-	if len(c.Enum) > 0 {
-		labels := make([]any, len(c.Enum))
-		for i, l := range c.Enum {
-			labels[i] = l
+	return weighted(seed, values, weights), nil
+}
+
+// mcvGen gives each most-common value its frequency; the other rows are
+// drawn from the column's ordinary generator.
+func (p *planner) mcvGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key string) (gen, error) {
+	values, weights := make([]any, len(cp.MCV)), make([]float64, len(cp.MCV))
+	total := 0.0
+	for i, m := range cp.MCV {
+		v, err := parseValue(c, m.Value)
+		if err != nil {
+			return nil, fmt.Errorf("%s.mcv[%d].value: %w", key, i, err)
 		}
-		return weighted(seed, labels, nil), nil
+		values[i], weights[i] = v, m.Freq
+		total += m.Freq
 	}
-	distinct := cp.Distinct
-	if c.Unique {
-		distinct = 0 // every row its own value
+	common := weighted(seed^0x6d6376, values, weights)
+	rest := cp
+	rest.MCV = nil
+	if rest.Distinct > int64(len(cp.MCV)) {
+		rest.Distinct -= int64(len(cp.MCV))
 	}
-	pick := func(i int64) int64 {
-		if distinct > 0 {
-			return int64(mix(seed, i) % uint64(distinct))
+	var other gen
+	var err error
+	if len(rest.Histogram) > 0 {
+		other, err = p.histogramGen(c, rest.Histogram, seed, key+".histogram")
+	} else {
+		other, err = p.typeGen(t, c, rest, seed, key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if other == nil {
+		other = func(int64) any { return nil }
+	}
+	// Share of the non-NULL rows that hold a common value.
+	share := total / max(1-cp.NullFraction, 1e-9)
+	return func(i int64) any {
+		if unit(seed^0x636f6d6d6f6e, i) < share {
+			return common(i)
 		}
-		return i
+		return other(i)
+	}, nil
+}
+
+// histogramGen draws from equal-frequency buckets: a bucket at random,
+// then a value inside it (numbers and timestamps) or its lower bound.
+func (p *planner) histogramGen(c *Column, bounds []string, seed uint64, key string) (gen, error) {
+	values := make([]any, len(bounds))
+	for i, b := range bounds {
+		v, err := parseValue(c, b)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", key, i, err)
+		}
+		values[i] = v
 	}
+	buckets := int64(len(values) - 1)
+	return func(i int64) any {
+		b := int64(mix(seed, i) % uint64(buckets))
+		return between(values[b], values[b+1], unit(seed^0x68697374, i))
+	}, nil
+}
+
+// between interpolates a share f of the way from lo to hi for numbers
+// and times, and gives lo for anything else.
+func between(lo, hi any, f float64) any {
+	switch l := lo.(type) {
+	case int64:
+		return l + int64(f*float64(hi.(int64)-l))
+	case float64:
+		return math.Round((l+f*(hi.(float64)-l))*100) / 100
+	case time.Time:
+		return l.Add(time.Duration(f * float64(hi.(time.Time).Sub(l))))
+	}
+	return lo
+}
+
+// typeGen makes values from the column's type: an index k in [0, n) is
+// picked by the distribution and mapped into the type's range.
+func (p *planner) typeGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key string) (gen, error) {
+	rows := p.rows(t.Name)
+	n := cp.Distinct
+	switch {
+	case c.Unique:
+		n = max(rows, 1)
+	case n == 0:
+		n = defaultDistinct(c.BaseType, rows)
+	}
+	pick := picker(cp, c.Unique, n, seed)
 	switch c.BaseType {
 	case "int2", "int4", "int8":
-		limit := intLimit[c.BaseType]
-		if c.Unique && p.rows(t.Name) > limit {
-			return nil, fmt.Errorf("scale.%s.rows: %d rows do not fit unique %s column %s", t.Name, p.rows(t.Name), c.Type, c.Name)
+		// Above 2^53 float64 no longer holds every integer.
+		lo, hi, err := p.numericRange(c, cp, key, 1, float64(min(intLimit[c.BaseType], 1<<53)))
+		if err != nil {
+			return nil, err
 		}
-		if distinct == 0 && !c.Unique {
-			distinct = min(100_000, limit)
+		first, span := int64(math.Ceil(lo)), int64(math.Floor(hi))-int64(math.Ceil(lo))+1
+		if c.Unique && rows > span {
+			return nil, fmt.Errorf("scale.%s.rows: %d rows do not fit unique %s column %s in [%d, %d]", t.Name, rows, c.Type, c.Name, first, first+span-1)
 		}
-		return func(i int64) any { return pick(i) + 1 }, nil
+		if c.Unique || n >= span {
+			return func(i int64) any { return first + pick(i)%span }, nil
+		}
+		return func(i int64) any { return first + pick(i)*(span/n) }, nil
 	case "numeric", "float4", "float8":
-		return func(i int64) any { return float64(mix(seed, i)%10_000_000) / 100 }, nil
-	case "text", "varchar", "bpchar", "citext", "name":
-		if distinct == 0 && !c.Unique {
-			distinct = 1000
+		lo, hi, err := p.numericRange(c, cp, key, 0, 100_000)
+		if err != nil {
+			return nil, err
 		}
-		return func(i int64) any { return clip(c.Name+"-"+strconv.FormatInt(pick(i)+1, 10), c.MaxLen) }, nil
+		step := (hi - lo) / float64(n)
+		return func(i int64) any { return math.Round((lo+(float64(pick(i))+0.5)*step)*100) / 100 }, nil
+	case "text", "varchar", "bpchar", "citext", "name":
+		return textGen(c, cp.Length, pick, seed), nil
 	case "bool":
-		return func(i int64) any { return mix(seed, i)&1 == 1 }, nil
+		return func(i int64) any { return pick(i)%2 == 1 }, nil
 	case "timestamptz", "timestamp", "date":
-		start, span := p.end.Add(-timeSpan), uint64(timeSpan/time.Second)
-		return func(i int64) any {
-			return start.Add(time.Duration(mix(seed, pick(i))%span) * time.Second)
-		}, nil
+		lo, hi := p.end.Add(-timeSpan), p.end
+		if len(cp.Range) == 2 {
+			l, err1 := parseTime(cp.Range[0])
+			h, err2 := parseTime(cp.Range[1])
+			if err1 != nil || err2 != nil || !h.After(l) {
+				return nil, fmt.Errorf("%s.range: want [earliest, latest] timestamps, got %v", key, cp.Range)
+			}
+			lo, hi = l, h
+		}
+		step := hi.Sub(lo) / time.Duration(n)
+		if step <= 0 {
+			step = time.Microsecond
+		}
+		return func(i int64) any { return lo.Add(time.Duration(pick(i)) * step) }, nil
 	case "uuid":
-		return func(i int64) any {
-			var u [16]byte
-			binary.BigEndian.PutUint64(u[:8], mix(seed, pick(i)))
-			binary.BigEndian.PutUint64(u[8:], mix(^seed, pick(i)))
-			u[6] = u[6]&0x0f | 0x40 // version 4
-			u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-			return u
-		}, nil
+		return func(i int64) any { return uuidOf(seed, pick(i)) }, nil
 	case "json", "jsonb":
 		return func(i int64) any { return `{"n": ` + strconv.FormatInt(pick(i), 10) + `}` }, nil
+	case "bytea":
+		return func(i int64) any { return binary.BigEndian.AppendUint64(nil, mix(seed, pick(i))) }, nil
+	case "interval":
+		return func(i int64) any { return time.Duration(pick(i)%(24*3600)) * time.Second }, nil
+	case "inet", "cidr":
+		return func(i int64) any {
+			k := uint32(pick(i))
+			return netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(k >> 16), byte(k >> 8), byte(k)}), 32)
+		}, nil
+	case "_int2", "_int4", "_int8":
+		return func(i int64) any { k := pick(i); return []int64{k % 1000, (k / 7) % 1000} }, nil
+	case "_text", "_varchar":
+		return func(i int64) any { k := pick(i); return []string{"tag-" + strconv.FormatInt(k%100, 10)} }, nil
 	}
 	if !c.NotNull {
 		return nil, nil // left NULL: a column the generator cannot fill yet
@@ -152,9 +273,103 @@ func (p *planner) valueGen(t *Table, c *Column, cp ColumnProfile, seed uint64, k
 		key, c.Type, t.Name, c.Name)
 }
 
+func defaultDistinct(baseType string, rows int64) int64 {
+	switch baseType {
+	case "bool":
+		return 2
+	case "text", "varchar", "bpchar", "citext", "name", "_text", "_varchar":
+		return 1000
+	case "int2", "int4", "int8", "numeric", "float4", "float8":
+		return 100_000
+	}
+	return max(rows, 1) // times, uuids: every row its own
+}
+
+// picker returns the index of row i's value among n.
+func picker(cp ColumnProfile, unique bool, n int64, seed uint64) func(int64) int64 {
+	switch {
+	case unique || cp.Distribution == "sequential":
+		return func(i int64) int64 { return i % n }
+	case cp.Distribution == "zipf":
+		skew := cp.Skew
+		if skew == 0 {
+			skew = 1
+		}
+		return func(i int64) int64 { return zipfIndex(unit(seed, i), n, skew) }
+	}
+	return func(i int64) int64 { return int64(mix(seed, i) % uint64(n)) }
+}
+
+// zipfIndex maps u in [0, 1) to an index in [0, n) following a power law
+// with exponent s, by inverting the continuous CDF: index 0 is the most
+// common, and with s = 1 the first 1% of indexes take about 60% of the
+// draws when n = 100,000.
+func zipfIndex(u float64, n int64, s float64) int64 {
+	N := float64(n) + 1
+	var x float64
+	if math.Abs(s-1) < 1e-9 {
+		x = math.Pow(N, u) - 1
+	} else {
+		a := 1 - s
+		x = math.Pow(u*(math.Pow(N, a)-1)+1, 1/a) - 1
+	}
+	return min(max(int64(x), 0), n-1)
+}
+
+// numericRange is [min, max] from the profile's range, else the CHECK
+// constraints, else the given defaults.
+func (p *planner) numericRange(c *Column, cp ColumnProfile, key string, lo, hi float64) (float64, float64, error) {
+	if len(cp.Range) == 2 {
+		l, err1 := strconv.ParseFloat(cp.Range[0], 64)
+		h, err2 := strconv.ParseFloat(cp.Range[1], 64)
+		if err1 != nil || err2 != nil || h < l {
+			return 0, 0, fmt.Errorf("%s.range: want [min, max] numbers, got %v", key, cp.Range)
+		}
+		return l, h, nil
+	}
+	if c.Bounds.Min != nil {
+		lo = *c.Bounds.Min
+		if c.Bounds.Max == nil && lo >= hi {
+			hi = lo + 100_000
+		}
+	}
+	if c.Bounds.Max != nil {
+		hi = *c.Bounds.Max
+		if c.Bounds.Min == nil && hi <= lo {
+			lo = hi - 100_000
+		}
+	}
+	return lo, hi, nil
+}
+
+// textGen writes "<column>-<k>", padded to about length characters.
+func textGen(c *Column, length int, pick func(int64) int64, seed uint64) gen {
+	return func(i int64) any {
+		k := pick(i)
+		s := c.Name + "-" + strconv.FormatInt(k+1, 10)
+		if length > len(s) {
+			// Between half and one and a half times length, fixed per value.
+			want := length/2 + int(mix(seed, k)%uint64(length+1))
+			if want > len(s) {
+				s += strings.Repeat("x", want-len(s))
+			}
+		}
+		return clip(s, c.MaxLen)
+	}
+}
+
+func uuidOf(seed uint64, k int64) [16]byte {
+	var u [16]byte
+	binary.BigEndian.PutUint64(u[:8], mix(seed, k))
+	binary.BigEndian.PutUint64(u[8:], mix(^seed, k))
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u
+}
+
 // refGen draws a foreign key from the rows the parent table gets, by
 // computing the parent's key for a random parent row.
-func (p *planner) refGen(t *Table, c *Column, seed uint64, key string) (gen, error) {
+func (p *planner) refGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key string) (gen, error) {
 	parentRows := p.rows(c.Ref.Table)
 	parent := p.gens[c.Ref.Table][c.Ref.Column]
 	if parentRows == 0 || parent == nil {
@@ -171,7 +386,9 @@ func (p *planner) refGen(t *Table, c *Column, seed uint64, key string) (gen, err
 		}
 		return parent, nil
 	}
-	return func(i int64) any { return parent(int64(mix(seed, i) % uint64(parentRows))) }, nil
+	// zipf here is the skew option: a few parents own most children.
+	pick := picker(cp, false, parentRows, seed)
+	return func(i int64) any { return parent(pick(i)) }, nil
 }
 
 // weighted picks among values with the given relative weights (equal
@@ -207,12 +424,12 @@ func parseValue(c *Column, v string) (any, error) {
 	case "bool":
 		return strconv.ParseBool(v)
 	case "timestamptz", "timestamp", "date":
-		for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02"} {
-			if t, err := time.Parse(layout, v); err == nil {
-				return t, nil
-			}
-		}
-		return nil, fmt.Errorf("%q is not a timestamp (use 2006-01-02 or RFC 3339)", v)
+		return parseTime(v)
+	case "bytea":
+		return []byte(v), nil
+	case "uuid":
+		u, err := uuid.Parse(v)
+		return [16]byte(u), err
 	}
 	if len(c.Enum) > 0 {
 		for _, l := range c.Enum {
@@ -223,6 +440,17 @@ func parseValue(c *Column, v string) (any, error) {
 		return nil, fmt.Errorf("%q is not a label of enum %s %v", v, c.Type, c.Enum)
 	}
 	return v, nil
+}
+
+// parseTime reads the timestamp forms pg_stats and people write.
+func parseTime(v string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999-07", "2006-01-02 15:04:05.999999-07:00",
+		"2006-01-02 15:04:05.999999", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a timestamp (use 2006-01-02 or RFC 3339)", v)
 }
 
 func clip(s string, max int) string {

@@ -18,11 +18,21 @@ type Loaded struct {
 	Took  time.Duration
 }
 
+// Progress hears about a load as it happens. Its methods are called from
+// the loading goroutines, so implementations must be safe for that.
+type Progress interface {
+	Start(table string, rows int64)
+	Advance(table string, rows int64) // rows more have been sent
+	Done(l Loaded)
+}
+
+// progressEvery is how many rows a table sends between Advance calls.
+const progressEvery = 50_000
+
 // Load fills the tables the profile gives rows to, parents before
 // children and independent tables in parallel, streams rows with binary
-// COPY in constant memory, then runs ANALYZE. done is called as each
-// table finishes.
-func Load(ctx context.Context, dsn string, profile Profile, done func(Loaded)) ([]Loaded, error) {
+// COPY in constant memory, then runs ANALYZE. progress may be nil.
+func Load(ctx context.Context, dsn string, profile Profile, progress Progress) ([]Loaded, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
@@ -59,9 +69,9 @@ func Load(ctx context.Context, dsn string, profile Profile, done func(Loaded)) (
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, j := range jobs {
 		g.Go(func() error {
-			r, err := j.load(gctx, dsn)
-			if err == nil && done != nil {
-				done(r)
+			r, err := j.load(gctx, dsn, progress)
+			if err == nil && progress != nil {
+				progress.Done(r)
 			}
 			loaded[i] = r
 			return err
@@ -152,14 +162,17 @@ func (p *planner) job(t *Table) (*job, error) {
 	return j, nil
 }
 
-func (j *job) load(ctx context.Context, dsn string) (Loaded, error) {
+func (j *job) load(ctx context.Context, dsn string, progress Progress) (Loaded, error) {
 	start := time.Now()
+	if progress != nil {
+		progress.Start(j.table.Name, j.rows)
+	}
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	src := &rowSource{gens: j.gens, rows: j.rows, row: make([]any, len(j.gens)), i: -1}
+	src := &rowSource{gens: j.gens, rows: j.rows, row: make([]any, len(j.gens)), i: -1, table: j.table.Name, progress: progress}
 	n, err := conn.CopyFrom(ctx, j.table.Ident, j.columns, src)
 	if err != nil {
 		return Loaded{}, fmt.Errorf("seed %s: COPY: %w", j.table.Name, err)
@@ -169,12 +182,22 @@ func (j *job) load(ctx context.Context, dsn string) (Loaded, error) {
 
 // rowSource generates rows on demand for CopyFrom; it holds one row.
 type rowSource struct {
-	gens    []gen
-	rows, i int64
-	row     []any
+	gens     []gen
+	rows, i  int64
+	row      []any
+	table    string
+	progress Progress
+	reported int64 // rows told to progress so far
 }
 
-func (s *rowSource) Next() bool { s.i++; return s.i < s.rows }
+func (s *rowSource) Next() bool {
+	s.i++
+	if s.progress != nil && (s.i-s.reported >= progressEvery || s.i == s.rows) {
+		s.progress.Advance(s.table, s.i-s.reported)
+		s.reported = s.i
+	}
+	return s.i < s.rows
+}
 func (s *rowSource) Err() error { return nil }
 func (s *rowSource) Values() ([]any, error) {
 	for k, g := range s.gens {

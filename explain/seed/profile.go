@@ -20,12 +20,24 @@ type TableProfile struct {
 	Columns map[string]*ColumnProfile `yaml:"columns" json:"columns,omitempty"`
 }
 
-// ColumnProfile shapes one column's values.
+// ColumnProfile shapes one column's values. Every key is optional.
 type ColumnProfile struct {
-	Values       []string  `yaml:"values" json:"values,omitempty"`   // the values to draw from
-	Weights      []float64 `yaml:"weights" json:"weights,omitempty"` // relative frequency of each value
-	Distinct     int64     `yaml:"distinct" json:"distinct,omitempty"`
-	NullFraction float64   `yaml:"null_fraction" json:"null_fraction,omitempty"`
+	Values       []string  `yaml:"values" json:"values,omitempty"`               // the values to draw from
+	Weights      []float64 `yaml:"weights" json:"weights,omitempty"`             // relative frequency of each value
+	Distinct     int64     `yaml:"distinct" json:"distinct,omitempty"`           // how many different values
+	NullFraction float64   `yaml:"null_fraction" json:"null_fraction,omitempty"` // share of NULLs, 0 to 1
+	Range        []string  `yaml:"range" json:"range,omitempty"`                 // [min, max]: numbers or timestamps
+	Distribution string    `yaml:"distribution" json:"distribution,omitempty"`   // uniform (default), zipf or sequential
+	Skew         float64   `yaml:"skew" json:"skew,omitempty"`                   // zipf exponent, default 1: a few values take most rows
+	Length       int       `yaml:"length" json:"length,omitempty"`               // average text length
+	MCV          []MCV     `yaml:"mcv" json:"mcv,omitempty"`                     // most-common values and their frequencies
+	Histogram    []string  `yaml:"histogram" json:"histogram,omitempty"`         // equal-frequency bucket bounds, as pg_stats has them
+}
+
+// MCV is a most-common value and the share of rows that hold it.
+type MCV struct {
+	Value string  `yaml:"value" json:"value"`
+	Freq  float64 `yaml:"freq" json:"freq"`
 }
 
 // Hash identifies the profile: equal profiles hash equal whatever the
@@ -66,6 +78,26 @@ func (p Profile) Validate(tables map[string]*Table) error {
 				return fmt.Errorf("%s.null_fraction: %s.%s is NOT NULL", ckey, name, colName)
 			case cp.Distinct < 0:
 				return fmt.Errorf("%s.distinct: %d is negative", ckey, cp.Distinct)
+			case len(cp.Range) != 0 && len(cp.Range) != 2:
+				return fmt.Errorf("%s.range: give [min, max], not %d values", ckey, len(cp.Range))
+			case cp.Distribution != "" && cp.Distribution != "uniform" && cp.Distribution != "zipf" && cp.Distribution != "sequential":
+				return fmt.Errorf("%s.distribution: %q: use uniform, zipf or sequential", ckey, cp.Distribution)
+			case cp.Skew < 0:
+				return fmt.Errorf("%s.skew: %g is negative", ckey, cp.Skew)
+			case cp.Length < 0:
+				return fmt.Errorf("%s.length: %d is negative", ckey, cp.Length)
+			case len(cp.Histogram) == 1:
+				return fmt.Errorf("%s.histogram: give at least two bounds", ckey)
+			}
+			total := 0.0
+			for i, m := range cp.MCV {
+				if m.Freq < 0 || m.Freq > 1 {
+					return fmt.Errorf("%s.mcv[%d].freq: %g is not between 0 and 1", ckey, i, m.Freq)
+				}
+				total += m.Freq
+			}
+			if total > 1.0001 {
+				return fmt.Errorf("%s.mcv: frequencies add up to %g, more than 1", ckey, total)
 			}
 			for i, w := range cp.Weights {
 				if w < 0 {
@@ -84,4 +116,19 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// GeneratorVersion changes whenever the rows generated for a profile
+// change, so that kept databases seeded by an older qreview are not reused.
+const GeneratorVersion = "seed/1"
+
+// CacheKey identifies a seeded database: the schema it was built from,
+// the profile and the generator.
+func CacheKey(schema []string, p Profile) string {
+	h := sha256.New()
+	h.Write([]byte(GeneratorVersion + "\x00" + p.Hash() + "\x00"))
+	for _, sql := range schema {
+		h.Write([]byte(sql + "\x00"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -17,6 +17,7 @@ type Column struct {
 	Unique   bool     // a single-column primary key or unique constraint/index
 	Enum     []string // labels, when the type is an enum
 	Ref      *Ref     // single-column foreign key
+	Bounds   Bounds   // from CHECK constraints and DEFAULT
 }
 
 // Ref is the parent side of a foreign key.
@@ -66,7 +67,10 @@ func ReadSchema(ctx context.Context, conn *pgx.Conn) (map[string]*Table, error) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read schema: %w", err)
 	}
-	return tables, readForeignKeys(ctx, conn, tables)
+	if err := readForeignKeys(ctx, conn, tables); err != nil {
+		return nil, err
+	}
+	return tables, readBounds(ctx, conn, tables)
 }
 
 func readForeignKeys(ctx context.Context, conn *pgx.Conn, tables map[string]*Table) error {

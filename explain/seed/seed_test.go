@@ -170,17 +170,19 @@ func TestEverySupportedTypeRoundTrips(t *testing.T) {
 			e real NOT NULL, f double precision NOT NULL, g text NOT NULL, h varchar(5) NOT NULL,
 			i char(3) NOT NULL, j boolean NOT NULL, k timestamptz NOT NULL, l timestamp NOT NULL,
 			m date NOT NULL, n uuid NOT NULL UNIQUE, o jsonb NOT NULL, p json NOT NULL, q mood NOT NULL,
-			r inet, s bytea)`)
+			r inet NOT NULL, s bytea NOT NULL, t point, u int[] NOT NULL, v text[] NOT NULL, w interval NOT NULL)`)
 	if _, err := Load(context.Background(), dsn, Profile{"everything": {Rows: 1000}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	checks := map[string]float64{
-		"SELECT count(*) FROM everything":                                        1000,
-		"SELECT count(DISTINCT n) FROM everything":                               1000,
-		"SELECT count(*) FROM everything WHERE length(h) <= 5 AND length(i) = 3": 1000,
-		"SELECT count(*) FROM everything WHERE o ? 'n'":                          1000,
-		"SELECT count(*) FROM everything WHERE r IS NULL AND s IS NULL":          1000, // not generated yet: left NULL
-		"SELECT count(*) FROM everything WHERE m <= current_date":                1000,
+		"SELECT count(*) FROM everything":                                                                       1000,
+		"SELECT count(DISTINCT n) FROM everything":                                                              1000,
+		"SELECT count(*) FROM everything WHERE length(h) <= 5 AND length(i) = 3":                                1000,
+		"SELECT count(*) FROM everything WHERE o ? 'n'":                                                         1000,
+		"SELECT count(*) FROM everything WHERE m <= current_date":                                               1000,
+		"SELECT count(*) FROM everything WHERE family(r) = 4 AND length(s) = 8":                                 1000,
+		"SELECT count(*) FROM everything WHERE t IS NULL":                                                       1000, // a type not generated: left NULL
+		"SELECT count(*) FROM everything WHERE cardinality(u) = 2 AND cardinality(v) = 1 AND w >= interval '0'": 1000,
 	}
 	for sql, want := range checks {
 		if got := queryFloat(t, conn, sql); got != want {
@@ -190,7 +192,7 @@ func TestEverySupportedTypeRoundTrips(t *testing.T) {
 }
 
 func TestBadProfilesNameTheKey(t *testing.T) {
-	dsn, _ := freshDB(t, shopSchema+`; CREATE TABLE hosts (addr inet NOT NULL)`)
+	dsn, _ := freshDB(t, shopSchema+`; CREATE TABLE hosts (area box NOT NULL)`)
 	tests := []struct {
 		profile Profile
 		want    string
@@ -203,12 +205,78 @@ func TestBadProfilesNameTheKey(t *testing.T) {
 		{Profile{"customers": {Rows: 1, Columns: map[string]*ColumnProfile{"email": {NullFraction: 0.1}}}}, "scale.customers.columns.email.null_fraction: customers.email is NOT NULL"},
 		{Profile{"customers": {Rows: 1, Columns: map[string]*ColumnProfile{"tier": {Values: []string{"gold"}}}}}, `scale.customers.columns.tier.values[0]: "gold" is not a label of enum tier`},
 		{Profile{"orders": {Rows: 10}}, "scale.orders.columns.customer_id: orders.customer_id references customers, which gets no rows: give scale.customers.rows"},
-		{Profile{"hosts": {Rows: 10}}, `scale.hosts.columns.addr: cannot generate values of type inet for NOT NULL column hosts.addr: give the column "values"`},
+		{Profile{"hosts": {Rows: 10}}, `scale.hosts.columns.area: cannot generate values of type box for NOT NULL column hosts.area: give the column "values"`},
 	}
 	for _, tt := range tests {
 		_, err := Load(context.Background(), dsn, tt.profile, nil)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("profile %v: error %v, want %q", tt.profile, err, tt.want)
+		}
+	}
+}
+
+func TestSchemaAndProfileKeysShapeTheData(t *testing.T) {
+	dsn, conn := freshDB(t, `
+		CREATE TABLE customers (id bigserial PRIMARY KEY);
+		CREATE TABLE payments (
+			id bigserial PRIMARY KEY,
+			customer_id bigint NOT NULL REFERENCES customers,
+			status text NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+			amount int NOT NULL CHECK (amount > 0 AND amount <= 500),
+			fee numeric CHECK (fee BETWEEN 1 AND 3),
+			currency char(3) NOT NULL DEFAULT 'EUR',
+			attempt int NOT NULL,
+			created_at timestamptz NOT NULL,
+			country text NOT NULL,
+			note text NOT NULL,
+			score int NOT NULL)`)
+	profile := Profile{
+		"customers": {Rows: 10_000},
+		"payments": {Rows: 100_000, Columns: map[string]*ColumnProfile{
+			"customer_id": {Distribution: "zipf", Skew: 1},
+			"attempt":     {Range: []string{"1", "5"}},
+			"created_at":  {Range: []string{"2024-01-01", "2024-12-31"}, Distribution: "sequential"},
+			"country":     {MCV: []MCV{{"DE", 0.5}, {"FR", 0.2}}, Distinct: 30},
+			"note":        {Length: 40},
+			"score":       {Histogram: []string{"0", "10", "1000"}},
+		}},
+	}
+	if _, err := Load(context.Background(), dsn, profile, nil); err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		sql      string
+		lo, high float64
+	}{
+		// CHECK (status IN …) gives the values, uniformly.
+		{"SELECT count(DISTINCT status) FROM payments", 3, 3},
+		{"SELECT avg((status = 'failed')::int) FROM payments", 0.31, 0.36},
+		// CHECK bounds and BETWEEN are respected.
+		{"SELECT min(amount) FROM payments", 1, 2},
+		{"SELECT max(amount) FROM payments", 495, 500},
+		{"SELECT min(fee) FROM payments", 1, 1.1},
+		{"SELECT max(fee) FROM payments", 2.9, 3},
+		// A constant DEFAULT is what an unset column holds.
+		{"SELECT count(*) FROM payments WHERE currency <> 'EUR'", 0, 0},
+		// zipf: the 1% most-used customers own over half the payments.
+		{`SELECT sum(n) / 100000.0 FROM (SELECT count(*) n FROM payments GROUP BY customer_id ORDER BY 1 DESC LIMIT 100) top`, 0.5, 0.75},
+		{"SELECT min(attempt) FROM payments", 1, 1},
+		{"SELECT max(attempt) FROM payments", 5, 5},
+		// sequential: timestamps rise with the row, as in production.
+		{"SELECT correlation FROM pg_stats WHERE tablename = 'payments' AND attname = 'created_at'", 0.99, 1},
+		{"SELECT extract(year FROM min(created_at)) FROM payments", 2024, 2024},
+		// Most-common values keep their frequencies; the rest is spread.
+		{"SELECT avg((country = 'DE')::int) FROM payments", 0.48, 0.52},
+		{"SELECT avg((country = 'FR')::int) FROM payments", 0.19, 0.21},
+		{"SELECT count(DISTINCT country) FROM payments", 25, 32},
+		{"SELECT avg(length(note)) FROM payments", 36, 44},
+		// Equal-frequency histogram: half the rows in each bucket.
+		{"SELECT avg((score < 10)::int) FROM payments", 0.47, 0.53},
+		{"SELECT max(score) FROM payments", 900, 1000},
+	}
+	for _, c := range checks {
+		if got := queryFloat(t, conn, c.sql); got < c.lo || got > c.high {
+			t.Errorf("%s = %g, want %g to %g", c.sql, got, c.lo, c.high)
 		}
 	}
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/qreview/qreview/analyzer"
+	"github.com/qreview/qreview/config"
+	"github.com/qreview/qreview/explain"
+	"github.com/qreview/qreview/explain/provider"
+	"github.com/qreview/qreview/explain/seed"
+	"github.com/qreview/qreview/internal/format"
+)
+
+// prepare brings the database to the reviewed schema with production-sized
+// data: the migrations, then the seed and ANALYZE. A warm database (kept
+// by an earlier run with the same schema, profile and server) has both
+// already. A migration the server rejects is recorded in errs and the
+// rest go on; such a database is not kept.
+func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, src *analyzer.Source, cfg *config.Config,
+	errs map[*analyzer.Statement]error, logw io.Writer) ([]seed.Loaded, error) {
+	log := logTo(logw)
+	var loaded []seed.Loaded
+	if db.Warm {
+		if err := json.Unmarshal(db.Meta, &loaded); err != nil {
+			return nil, fmt.Errorf("cached database: unreadable note %q: %w; run with --no-cache or qreview cache clean", db.Meta, err)
+		}
+		var rows int64
+		for _, l := range loaded {
+			rows += l.Rows
+		}
+		log("warm: schema and %s seeded rows from the cache; --no-cache seeds afresh", format.Count(float64(rows)))
+		return loaded, nil
+	}
+	phase := time.Now()
+	applied := 0
+	for _, m := range src.Migrations {
+		for _, st := range m.Statements {
+			if _, err := explain.Apply(ctx, conn, st); err != nil {
+				if !isServerError(err) {
+					return nil, fmt.Errorf("apply %s:%d: %w", st.File, st.Line, err)
+				}
+				errs[st] = err
+			}
+			applied++
+		}
+	}
+	log("applied %d migrations (%d statements) in %s", len(src.Migrations), applied, since(phase))
+
+	phase = time.Now()
+	progress, waitProgress := newProgress(logw)
+	loaded, err := seed.Load(ctx, db.DSN, cfg.Scale, progress)
+	waitProgress()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%s: %w", orDefault(cfg.Path, "scale profile"), err)
+	}
+	log("seeded and analyzed in %s", since(phase))
+	if len(errs) == 0 {
+		meta, _ := json.Marshal(loaded)
+		db.Keep(meta)
+	}
+	return loaded, nil
+}
+
+// schemaSQL is what the seeded database depends on: every migration
+// statement, in apply order.
+func schemaSQL(src *analyzer.Source) []string {
+	var sql []string
+	for _, m := range src.Migrations {
+		for _, st := range m.Statements {
+			sql = append(sql, st.SQL)
+		}
+	}
+	return sql
+}

@@ -1,0 +1,109 @@
+package provider
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// localCache is one run's hold on a cache entry: a kept data dir (warm)
+// or the staging dir this run's cluster lives in until it is stored.
+type localCache struct {
+	dir, name string // cache dir and entry name
+	data      string // the data dir the server runs on
+	isWarm    bool
+	metadata  []byte
+	unlock    func()
+}
+
+// openLocalCache locks the entry for opts.Cache.Key and this server
+// version. It returns nil (no cache, a fresh cluster in the temp dir)
+// when the cache cannot be used, and says why on opts.Log.
+func openLocalCache(opts Options, bin string, cred *syscall.Credential) *localCache {
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	version, err := exec.Command(filepath.Join(bin, "postgres"), "-V").Output()
+	if err != nil {
+		fmt.Fprintf(logw, "qreview: cache off: %s/postgres -V: %v\n", bin, err)
+		return nil
+	}
+	c := &localCache{dir: opts.Cache.Dir, name: entryName(opts.Cache.Key, strings.TrimSpace(string(version)))}
+	if c.dir == "" {
+		c.dir = DefaultCacheDir()
+	}
+	unlock, ok, err := lockEntry(c.dir, c.name)
+	switch {
+	case err != nil:
+		fmt.Fprintf(logw, "qreview: cache off: %v\n", err)
+		return nil
+	case !ok:
+		fmt.Fprintf(logw, "qreview: cache entry %s is in use by another review; seeding afresh\n", filepath.Join(c.dir, c.name))
+		return nil
+	}
+	c.unlock = unlock
+	entry := filepath.Join(c.dir, c.name)
+	if meta, err := os.ReadFile(filepath.Join(entry, completeMarker)); err == nil {
+		c.data, c.isWarm, c.metadata = entry, true, meta
+		now := time.Now()
+		os.Chtimes(filepath.Join(entry, completeMarker), now, now) // last use, for pruning
+		return c
+	}
+	c.data = entry + stagingSuffix
+	os.RemoveAll(c.data) // a crashed run's leftover
+	return c
+}
+
+func (c *localCache) warm() bool { return c != nil && c.isWarm }
+func (c *localCache) meta() []byte {
+	if c == nil {
+		return nil
+	}
+	return c.metadata
+}
+
+// store turns the staging dir into the entry, marker last, then prunes
+// old entries. The server must be stopped.
+func (c *localCache) store(meta []byte, logw io.Writer) {
+	if logw == nil {
+		logw = io.Discard
+	}
+	entry := filepath.Join(c.dir, c.name)
+	os.RemoveAll(entry)
+	if err := os.Rename(c.data, entry); err != nil {
+		fmt.Fprintf(logw, "qreview: cache: could not keep the seeded cluster: %v\n", err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(entry, completeMarker), meta, 0o644); err != nil {
+		fmt.Fprintf(logw, "qreview: cache: could not keep the seeded cluster: %v\n", err)
+		os.RemoveAll(entry)
+		return
+	}
+	prune(c.dir)
+	entries, _ := CacheEntries(c.dir)
+	var total int64
+	for _, e := range entries {
+		total += e.Bytes
+	}
+	fmt.Fprintf(logw, "qreview: cache: kept the seeded cluster in %s (%s); %d entries, %s in all (--no-cache skips, qreview cache clean empties)\n",
+		entry, megabytes(dirSize(entry)), len(entries), megabytes(total))
+}
+
+// release unlocks the entry; a staging dir not stored is removed.
+func (c *localCache) release(stored bool) {
+	if c == nil {
+		return
+	}
+	if !c.isWarm && !stored {
+		os.RemoveAll(c.data)
+	}
+	c.unlock()
+}
+
+func megabytes(n int64) string { return fmt.Sprintf("%d MB", (n+1<<19)>>20) }
