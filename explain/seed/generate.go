@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"math"
+	"math/bits"
 	"sort"
 	"strconv"
 	"time"
@@ -87,10 +88,14 @@ func (p *planner) valueGen(t *Table, c *Column, cp ColumnProfile, seed uint64, k
 		return p.listGen(c, cp.Values, cp.Weights, seed, key+".values")
 	case c.Ref != nil:
 		return p.refGen(t, c, cp, seed, key)
+	case c.Unique:
+		// Statistics of a key (a histogram of unique values) cannot be
+		// drawn from without repeats: keys come from the type.
+		return p.typeGen(t, c, cp, seed, key)
 	case len(cp.MCV) > 0:
 		return p.mcvGen(t, c, cp, seed, key)
-	case len(cp.Histogram) > 0:
-		return p.histogramGen(c, cp.Histogram, seed, key+".histogram")
+	case len(cp.Histogram) > 0 && interpolable(c):
+		return p.histogramGen(c, cp, seed, key+".histogram")
 	case len(c.Bounds.Values) > 0:
 		return p.listGen(c, c.Bounds.Values, nil, seed, key)
 	case len(c.Enum) > 0:
@@ -140,13 +145,12 @@ func (p *planner) mcvGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key
 	if rest.Distinct > int64(len(cp.MCV)) {
 		rest.Distinct -= int64(len(cp.MCV))
 	}
-	var other gen
-	var err error
-	if len(rest.Histogram) > 0 {
-		other, err = p.histogramGen(c, rest.Histogram, seed, key+".histogram")
-	} else {
-		other, err = p.typeGen(t, c, rest, seed, key)
+	if !interpolable(c) {
+		// Text past the common values: a prefix of its own keeps the
+		// generated values from repeating the common ones.
+		c = &Column{Name: c.Name + "~", Type: c.Type, BaseType: c.BaseType, MaxLen: c.MaxLen, NotNull: c.NotNull, Enum: c.Enum, Bounds: c.Bounds}
 	}
+	other, err := p.valueGen(t, c, rest, seed, key) // rest has no MCV: no loop
 	if err != nil {
 		return nil, err
 	}
@@ -163,21 +167,37 @@ func (p *planner) mcvGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key
 	}, nil
 }
 
-// histogramGen draws from equal-frequency buckets: a bucket at random,
-// then a value inside it (numbers and timestamps) or its lower bound.
-func (p *planner) histogramGen(c *Column, bounds []string, seed uint64, key string) (gen, error) {
-	values := make([]any, len(bounds))
-	for i, b := range bounds {
+// interpolable: a value between two histogram bounds can be made. Text
+// cannot; its histogram bounds would be its only values.
+func interpolable(c *Column) bool {
+	switch c.BaseType {
+	case "int2", "int4", "int8", "numeric", "float4", "float8", "timestamptz", "timestamp", "date":
+		return true
+	}
+	return false
+}
+
+// histogramGen draws from equal-frequency buckets, as pg_stats describes
+// a column: each of distinct values (every row its own when 0) sits at a
+// quantile, inside the bucket that quantile falls in.
+func (p *planner) histogramGen(c *Column, cp ColumnProfile, seed uint64, key string) (gen, error) {
+	values := make([]any, len(cp.Histogram))
+	for i, b := range cp.Histogram {
 		v, err := parseValue(c, b)
 		if err != nil {
 			return nil, fmt.Errorf("%s[%d]: %w", key, i, err)
 		}
 		values[i] = v
 	}
-	buckets := int64(len(values) - 1)
+	buckets := float64(len(values) - 1)
+	distinct := cp.Distinct
 	return func(i int64) any {
-		b := int64(mix(seed, i) % uint64(buckets))
-		return between(values[b], values[b+1], unit(seed^0x68697374, i))
+		q := unit(seed, i) // the row's quantile
+		if distinct > 0 {
+			q = (float64(mix(seed, i)%uint64(distinct)) + 0.5) / float64(distinct)
+		}
+		b := min(int(q*buckets), len(values)-2)
+		return between(values[b], values[b+1], q*buckets-float64(b))
 	}, nil
 }
 
@@ -297,7 +317,39 @@ func picker(cp ColumnProfile, unique bool, n int64, seed uint64) func(int64) int
 		}
 		return func(i int64) int64 { return zipfIndex(unit(seed, i), n, skew) }
 	}
-	return func(i int64) int64 { return int64(mix(seed, i) % uint64(n)) }
+	// uniform: every one of the n values occurs (when there are rows
+	// enough), equally often, in an order unrelated to the row's: a random
+	// draw would leave about a third of them out, and "distinct: n" would
+	// not give n_distinct n.
+	perm := permutation(n, seed)
+	return func(i int64) int64 { return perm(i % n) }
+}
+
+// permutation is a bijection of [0, n): i → (a·i + b) mod n with a
+// coprime to n. It spreads neighbours apart, which is all the planner's
+// statistics can see of order.
+func permutation(n int64, seed uint64) func(int64) int64 {
+	if n <= 1 {
+		return func(int64) int64 { return 0 }
+	}
+	un := uint64(n)
+	a := mix(seed, 1)%un | 1
+	for gcd(a, un) != 1 {
+		a += 2
+	}
+	b := mix(seed, 2) % un
+	return func(i int64) int64 {
+		hi, lo := bits.Mul64(a, uint64(i))
+		_, rem := bits.Div64(hi%un, lo, un)
+		return int64((rem + b) % un)
+	}
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // zipfIndex maps u in [0, 1) to an index in [0, n) following a power law
@@ -387,8 +439,35 @@ func (p *planner) refGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key
 		return parent, nil
 	}
 	// zipf here is the skew option: a few parents own most children.
-	pick := picker(cp, false, parentRows, seed)
+	n := parentRows
+	if cp.Distinct > 0 {
+		n = min(cp.Distinct, parentRows)
+	}
+	pick := picker(cp, false, n, seed)
+	if len(cp.MCV) > 0 {
+		// Most-common keys from production statistics need not exist here;
+		// their frequencies go to the first parent rows instead.
+		pick = mcvPicker(cp.MCV, pick, seed)
+	}
 	return func(i int64) any { return parent(pick(i)) }, nil
+}
+
+// mcvPicker gives index k the frequency of the k-th most common value and
+// leaves the other rows to rest.
+func mcvPicker(mcv []MCV, rest func(int64) int64, seed uint64) func(int64) int64 {
+	cumulative := make([]float64, len(mcv))
+	total := 0.0
+	for k, m := range mcv {
+		total += m.Freq
+		cumulative[k] = total
+	}
+	return func(i int64) int64 {
+		u := unit(seed^0x6d6376, i)
+		if u < total {
+			return int64(min(sort.SearchFloat64s(cumulative, u), len(mcv)-1))
+		}
+		return rest(i)
+	}
 }
 
 // weighted picks among values with the given relative weights (equal
@@ -430,6 +509,9 @@ func parseValue(c *Column, v string) (any, error) {
 	case "uuid":
 		u, err := uuid.Parse(v)
 		return [16]byte(u), err
+	}
+	if c.MaxLen > 0 {
+		v = clip(v, c.MaxLen) // e.g. a redacted stand-in longer than varchar(n)
 	}
 	if len(c.Enum) > 0 {
 		for _, l := range c.Enum {

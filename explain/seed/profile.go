@@ -17,21 +17,21 @@ type Profile map[string]*TableProfile
 // the schema.
 type TableProfile struct {
 	Rows    int64                     `yaml:"rows" json:"rows"`
-	Columns map[string]*ColumnProfile `yaml:"columns" json:"columns,omitempty"`
+	Columns map[string]*ColumnProfile `yaml:"columns,omitempty" json:"columns,omitempty"`
 }
 
 // ColumnProfile shapes one column's values. Every key is optional.
 type ColumnProfile struct {
-	Values       []string  `yaml:"values" json:"values,omitempty"`               // the values to draw from
-	Weights      []float64 `yaml:"weights" json:"weights,omitempty"`             // relative frequency of each value
-	Distinct     int64     `yaml:"distinct" json:"distinct,omitempty"`           // how many different values
-	NullFraction float64   `yaml:"null_fraction" json:"null_fraction,omitempty"` // share of NULLs, 0 to 1
-	Range        []string  `yaml:"range" json:"range,omitempty"`                 // [min, max]: numbers or timestamps
-	Distribution string    `yaml:"distribution" json:"distribution,omitempty"`   // uniform (default), zipf or sequential
-	Skew         float64   `yaml:"skew" json:"skew,omitempty"`                   // zipf exponent, default 1: a few values take most rows
-	Length       int       `yaml:"length" json:"length,omitempty"`               // average text length
-	MCV          []MCV     `yaml:"mcv" json:"mcv,omitempty"`                     // most-common values and their frequencies
-	Histogram    []string  `yaml:"histogram" json:"histogram,omitempty"`         // equal-frequency bucket bounds, as pg_stats has them
+	Values       []string  `yaml:"values,omitempty" json:"values,omitempty"`               // the values to draw from
+	Weights      []float64 `yaml:"weights,omitempty" json:"weights,omitempty"`             // relative frequency of each value
+	Distinct     int64     `yaml:"distinct,omitempty" json:"distinct,omitempty"`           // how many different values
+	NullFraction float64   `yaml:"null_fraction,omitempty" json:"null_fraction,omitempty"` // share of NULLs, 0 to 1
+	Range        []string  `yaml:"range,omitempty" json:"range,omitempty"`                 // [min, max]: numbers or timestamps
+	Distribution string    `yaml:"distribution,omitempty" json:"distribution,omitempty"`   // uniform (default), zipf or sequential
+	Skew         float64   `yaml:"skew,omitempty" json:"skew,omitempty"`                   // zipf exponent, default 1: a few values take most rows
+	Length       int       `yaml:"length,omitempty" json:"length,omitempty"`               // average text length
+	MCV          []MCV     `yaml:"mcv,omitempty" json:"mcv,omitempty"`                     // most-common values and their frequencies
+	Histogram    []string  `yaml:"histogram,omitempty" json:"histogram,omitempty"`         // equal-frequency bucket bounds, as pg_stats has them
 }
 
 // MCV is a most-common value and the share of rows that hold it.
