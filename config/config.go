@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"github.com/qreview/qreview/explain/seed"
 	"github.com/qreview/qreview/rules"
@@ -26,6 +27,11 @@ type Config struct {
 	Scale    seed.Profile            `yaml:"scale"`
 	Rules    map[string]rules.Config `yaml:"rules"`
 
+	// Limits for every statement of the reviewed SQL: a timeout the SQL
+	// cannot lift (qreview cancels it from outside) and the lock wait.
+	StatementTimeout time.Duration `yaml:"statement_timeout"`
+	LockTimeout      time.Duration `yaml:"lock_timeout"`
+
 	Path string `yaml:"-"` // where it was read from, "" for defaults
 }
 
@@ -39,7 +45,7 @@ type Database struct {
 
 // Default is the config when no file is found.
 func Default() *Config {
-	return &Config{FailOn: "error", Database: Database{Provider: "auto"}}
+	return &Config{FailOn: "error", Database: Database{Provider: "auto"}, StatementTimeout: 2 * time.Minute, LockTimeout: 10 * time.Second}
 }
 
 // Find returns the config file to use: explicit if given, else
@@ -78,6 +84,12 @@ func Load(path string) (*Config, error) {
 	cfg.Path = path
 	if _, err := rules.ParseSeverity(cfg.FailOn); err != nil {
 		return nil, fmt.Errorf("%s: fail-on: %w", path, err)
+	}
+	if cfg.StatementTimeout <= 0 || cfg.LockTimeout <= 0 {
+		return nil, fmt.Errorf("%s: statement_timeout and lock_timeout must be positive durations such as 30s", path)
+	}
+	if cfg.Database.Image != "" && cfg.Database.Version != "" {
+		return nil, fmt.Errorf("%s: database: give image or version, not both", path)
 	}
 	return cfg, nil
 }

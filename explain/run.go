@@ -160,3 +160,16 @@ type SQLError struct {
 }
 
 func (e *SQLError) Error() string { return e.Message }
+
+// Limit runs fn with a deadline of timeout. A statement stopped by the
+// deadline becomes an SQLError that says so, like any statement the
+// server rejects; a cancelled ctx (Ctrl-C) stays ctx's error.
+func Limit(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
+	limited, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := fn(limited)
+	if err != nil && ctx.Err() == nil && limited.Err() == context.DeadlineExceeded {
+		return &SQLError{Code: "57014", Message: fmt.Sprintf("stopped after %s: the statement ran longer than statement_timeout", timeout)}
+	}
+	return err
+}

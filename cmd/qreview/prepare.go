@@ -40,8 +40,11 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, src *an
 	applied := 0
 	for _, m := range src.Migrations {
 		for _, st := range m.Statements {
-			if _, err := explain.Apply(ctx, conn, st); err != nil {
+			if err := apply(ctx, conn, db, st, cfg); err != nil {
 				if !isServerError(err) {
+					if ctx.Err() != nil {
+						return nil, ctx.Err()
+					}
 					return nil, fmt.Errorf("apply %s:%d: %w", st.File, st.Line, err)
 				}
 				errs[st] = err
@@ -61,12 +64,32 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, src *an
 		}
 		return nil, fmt.Errorf("%s: %w", orDefault(cfg.Path, "scale profile"), err)
 	}
-	log("seeded and analyzed in %s", since(phase))
+	log("seeded and analyzed in %s%s", since(phase), peakMemory())
 	if len(errs) == 0 {
 		meta, _ := json.Marshal(loaded)
 		db.Keep(meta)
 	}
 	return loaded, nil
+}
+
+// apply runs one migration statement as the review's role, within
+// statement_timeout. CREATE EXTENSION alone runs as the provider's
+// privileged role, as a DBA does in production: most extensions need a
+// superuser, and the extension must already be installed on the server.
+func apply(ctx context.Context, conn *pgx.Conn, db *provider.Database, st *analyzer.Statement, cfg *config.Config) error {
+	return explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) error {
+		if st.Tree.GetCreateExtensionStmt() == nil {
+			_, err := explain.Apply(ctx, conn, st)
+			return err
+		}
+		admin, err := explain.Connect(ctx, db.AdminDSN)
+		if err != nil {
+			return err
+		}
+		defer admin.Close(context.WithoutCancel(ctx))
+		_, err = explain.Apply(ctx, admin, st)
+		return err
+	})
 }
 
 // schemaSQL is what the seeded database depends on: every migration

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,4 +81,20 @@ func (b *barProgress) Done(r seed.Loaded) {
 	b.mu.Unlock()
 	bar.SetTotal(-1, true)
 	b.p.Write([]byte("qreview: seeded " + loadedLine(r) + "\n"))
+}
+
+// peakMemory notes qreview's own peak resident memory (Linux), which must
+// stay flat however many rows are seeded. The server's memory is not in it.
+func peakMemory() string {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return fmt.Sprintf(" (qreview's peak memory %d MB)", kb>>10)
+		}
+	}
+	return ""
 }

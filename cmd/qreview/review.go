@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/qreview/qreview/analyzer"
 	"github.com/qreview/qreview/config"
 	"github.com/qreview/qreview/explain"
@@ -125,9 +124,12 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 		return nil, err
 	}
 	defer db.Close()
-	conn, err := pgx.Connect(ctx, db.DSN)
+	if err := db.Confine(ctx, provider.Limits{StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout}); err != nil {
+		return nil, err
+	}
+	conn, err := explain.Connect(ctx, db.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("%s database: %w", db.Provider, err)
+		return nil, fmt.Errorf("%s database, as the review's unprivileged role: %w", db.Provider, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	var serverVersion string
@@ -153,9 +155,16 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 		if !st.Explainable() {
 			continue
 		}
-		plan, err := explain.Explain(ctx, conn, st)
+		var plan *explain.Plan
+		err := explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) (err error) {
+			plan, err = explain.Explain(ctx, conn, st)
+			return err
+		})
 		if err != nil {
 			if !isServerError(err) {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
 				return nil, fmt.Errorf("explain %s:%d: %w", st.File, st.Line, err)
 			}
 			errs[st] = err

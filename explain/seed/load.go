@@ -3,8 +3,10 @@ package seed
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,7 +35,7 @@ const progressEvery = 50_000
 // children and independent tables in parallel, streams rows with binary
 // COPY in constant memory, then runs ANALYZE. progress may be nil.
 func Load(ctx context.Context, dsn string, profile Profile, progress Progress) ([]Loaded, error) {
-	conn, err := pgx.Connect(ctx, dsn)
+	conn, err := connect(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
@@ -63,21 +65,8 @@ func Load(ctx context.Context, dsn string, profile Profile, progress Progress) (
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(jobs, func(a, b int) bool { return jobs[a].rows > jobs[b].rows })
-	loaded := make([]Loaded, len(jobs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, j := range jobs {
-		g.Go(func() error {
-			r, err := j.load(gctx, dsn, progress)
-			if err == nil && progress != nil {
-				progress.Done(r)
-			}
-			loaded[i] = r
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	loaded, err := loadAll(ctx, dsn, jobs, progress)
+	if err != nil {
 		return nil, err
 	}
 	if err := rebuild(ctx, conn, restore); err != nil {
@@ -92,6 +81,17 @@ func Load(ctx context.Context, dsn string, profile Profile, progress Progress) (
 		return nil, fmt.Errorf("seed: ANALYZE: %w", err)
 	}
 	return loaded, nil
+}
+
+// connect opens a connection for qreview's own loading work, which the
+// statement_timeout set for the reviewed SQL must not cut short.
+func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RuntimeParams["statement_timeout"] = "0"
+	return pgx.ConnectConfig(ctx, cfg)
 }
 
 // levels orders tables so that every table comes after the tables its
@@ -162,28 +162,111 @@ func (p *planner) job(t *Table) (*job, error) {
 	return j, nil
 }
 
-func (j *job) load(ctx context.Context, dsn string, progress Progress) (Loaded, error) {
-	start := time.Now()
-	if progress != nil {
-		progress.Start(j.table.Name, j.rows)
+// chunkRows is the smallest slice of a table one COPY stream loads.
+const chunkRows = 200_000
+
+// chunk is a range of one table's rows, loaded by one COPY stream.
+type chunk struct {
+	job      *job
+	from, to int64
+}
+
+// loadAll loads the jobs with as many COPY streams as there are cores: a
+// large table is cut into chunks loaded side by side (generators are
+// functions of the row number, so any range can be made on its own), and
+// the largest tables start first.
+func loadAll(ctx context.Context, dsn string, jobs []*job, progress Progress) ([]Loaded, error) {
+	streams := runtime.GOMAXPROCS(0)
+	perTable := int64(streams)
+	if os.Getenv("QREVIEW_EXPERIMENT_TRUNCATE") != "" {
+		perTable = 1
 	}
-	conn, err := pgx.Connect(ctx, dsn)
+	sort.SliceStable(jobs, func(a, b int) bool { return jobs[a].rows > jobs[b].rows })
+	var chunks []chunk
+	for _, j := range jobs {
+		n := min(perTable, (j.rows+chunkRows-1)/chunkRows)
+		for k := int64(0); k < n; k++ {
+			chunks = append(chunks, chunk{job: j, from: j.rows * k / n, to: j.rows * (k + 1) / n})
+		}
+	}
+	loaded := make([]Loaded, len(jobs))
+	var mu sync.Mutex
+	started := map[*job]time.Time{}
+	left := map[*job]int{}
+	for _, c := range chunks {
+		left[c.job]++
+	}
+	index := map[*job]int{}
+	for i, j := range jobs {
+		index[j] = i
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(streams)
+	for _, c := range chunks {
+		g.Go(func() error {
+			mu.Lock()
+			if _, ok := started[c.job]; !ok {
+				started[c.job] = time.Now()
+				if progress != nil {
+					progress.Start(c.job.table.Name, c.job.rows)
+				}
+			}
+			mu.Unlock()
+			n, err := c.load(gctx, dsn, progress)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			r := &loaded[index[c.job]]
+			r.Table, r.Rows = c.job.table.Name, r.Rows+n
+			if left[c.job]--; left[c.job] == 0 {
+				r.Took = time.Since(started[c.job])
+				if progress != nil {
+					progress.Done(*r)
+				}
+			}
+			return nil
+		})
+	}
+	return loaded, g.Wait()
+}
+
+func (c chunk) load(ctx context.Context, dsn string, progress Progress) (int64, error) {
+	j := c.job
+	conn, err := connect(ctx, dsn)
 	if err != nil {
-		return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
+		return 0, fmt.Errorf("seed %s: %w", j.table.Name, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	src := &rowSource{gens: j.gens, rows: j.rows, row: make([]any, len(j.gens)), i: -1, table: j.table.Name, progress: progress}
-	n, err := conn.CopyFrom(ctx, j.table.Ident, j.columns, src)
-	if err != nil {
-		return Loaded{}, fmt.Errorf("seed %s: COPY: %w", j.table.Name, err)
+	src := &rowSource{gens: j.gens, i: c.from - 1, rows: c.to, reported: c.from, row: make([]any, len(j.gens)),
+		table: j.table.Name, progress: progress}
+	if os.Getenv("QREVIEW_EXPERIMENT_TRUNCATE") == "" {
+		n, err := conn.CopyFrom(ctx, j.table.Ident, j.columns, src)
+		if err != nil {
+			return 0, fmt.Errorf("seed %s: COPY: %w", j.table.Name, err)
+		}
+		return n, nil
 	}
-	return Loaded{Table: j.table.Name, Rows: n, Took: time.Since(start)}, nil
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "TRUNCATE "+j.table.Ident.Sanitize()); err != nil {
+		return 0, err
+	}
+	n, err := tx.CopyFrom(ctx, j.table.Ident, j.columns, src)
+	if err != nil {
+		return 0, fmt.Errorf("seed %s: COPY: %w", j.table.Name, err)
+	}
+	return n, tx.Commit(ctx)
 }
 
 // rowSource generates rows on demand for CopyFrom; it holds one row.
 type rowSource struct {
 	gens     []gen
-	rows, i  int64
+	rows, i  int64 // rows is the end of the range: i runs up to rows-1
 	row      []any
 	table    string
 	progress Progress
