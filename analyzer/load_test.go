@@ -38,7 +38,6 @@ func applied(src *Source) []string {
 	return out
 }
 
-
 func TestMigrationFormats(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -196,8 +195,8 @@ func TestFingerprints(t *testing.T) {
 
 func TestParseErrorsNameFileLineColumn(t *testing.T) {
 	tests := []struct {
-		name, src        string
-		line, col        int
+		name, src       string
+		line, col       int
 		messageFragment string
 	}{
 		{"bad keyword on line 3", "SELECT 1;\n\nSELEC * FROM t;", 3, 1, "syntax error at or near \"SELEC\""},
@@ -254,6 +253,24 @@ func TestExplainableAndReadOnly(t *testing.T) {
 		}
 		if got := stmts[0].ReadOnly(); got != tt.readOnly {
 			t.Errorf("%q: ReadOnly %v, want %v", tt.sql, got, tt.readOnly)
+		}
+	}
+}
+
+func TestRelationsFindsTablesWhereverTheySit(t *testing.T) {
+	tests := map[string]string{
+		"CREATE INDEX CONCURRENTLY i ON payments (status)":                               "payments",
+		"ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES customers (id)": "customers orders",
+		"SELECT * FROM a JOIN b ON a.id = b.id WHERE a.x IN (SELECT y FROM c)":           "a b c",
+		"WITH d AS (DELETE FROM old RETURNING *) INSERT INTO archive SELECT * FROM d":    "archive d old",
+	}
+	for sql, want := range tests {
+		stmts, err := ParseSQL("f.sql", sql, KindQuery)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(Relations(stmts[0].Tree), " "); got != want {
+			t.Errorf("Relations(%q) = %q, want %q", sql, got, want)
 		}
 	}
 }

@@ -1,7 +1,10 @@
 package analyzer
 
 import (
+	"sort"
+
 	pg_query "github.com/pganalyze/pg_query_go/v5"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -12,13 +15,35 @@ func Walk(n *pg_query.Node, fn func(*pg_query.Node)) {
 	if n == nil {
 		return
 	}
-	walkMessage(n.ProtoReflect(), fn)
+	walkMessage(n.ProtoReflect(), func(m proto.Message) {
+		if node, ok := m.(*pg_query.Node); ok {
+			fn(node)
+		}
+	})
 }
 
-func walkMessage(m protoreflect.Message, fn func(*pg_query.Node)) {
-	if node, ok := m.Interface().(*pg_query.Node); ok {
-		fn(node)
+// Relations lists, sorted, the relation names a statement mentions
+// wherever they sit: FROM clauses, DDL targets, foreign key references
+// (and the names of CTEs it reads, which look the same to the parser).
+func Relations(n *pg_query.Node) []string {
+	var names []string
+	seen := map[string]bool{}
+	if n == nil {
+		return nil
 	}
+	walkMessage(n.ProtoReflect(), func(m proto.Message) {
+		if rv, ok := m.(*pg_query.RangeVar); ok && !seen[rv.Relname] {
+			seen[rv.Relname] = true
+			names = append(names, rv.Relname)
+		}
+	})
+	sort.Strings(names)
+	return names
+}
+
+// walkMessage calls fn for every message in the tree, depth first.
+func walkMessage(m protoreflect.Message, fn func(proto.Message)) {
+	fn(m.Interface())
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		switch {
 		case fd.IsMap() || fd.Message() == nil:

@@ -27,12 +27,22 @@ type Config struct {
 	Scale    seed.Profile            `yaml:"scale"`
 	Rules    map[string]rules.Config `yaml:"rules"`
 
+	Change Change `yaml:"change"`
+
 	// Limits for every statement of the reviewed SQL: a timeout the SQL
 	// cannot lift (qreview cancels it from outside) and the lock wait.
 	StatementTimeout time.Duration `yaml:"statement_timeout"`
 	LockTimeout      time.Duration `yaml:"lock_timeout"`
 
 	Path string `yaml:"-"` // where it was read from, "" for defaults
+}
+
+// Change says which migrations are the change under review: they are
+// applied after the data is seeded, timed, with the locks they take.
+type Change struct {
+	// AfterMigration: the migrations after this version are the change.
+	// Unset: the newest migration file.
+	AfterMigration string `yaml:"after-migration"`
 }
 
 // Database chooses the scratch database (see explain/provider).

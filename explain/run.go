@@ -15,10 +15,19 @@ import (
 	"github.com/qreview/qreview/analyzer"
 )
 
+// DB is a connection or a transaction: inside a transaction, Begin makes
+// a savepoint, so EXPLAIN's own rollback undoes only its own work.
+type DB interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // Apply executes a migration statement outside any transaction block, so
 // that statements such as CREATE INDEX CONCURRENTLY work as in
 // production, and returns how long it took.
-func Apply(ctx context.Context, conn *pgx.Conn, st *analyzer.Statement) (time.Duration, error) {
+func Apply(ctx context.Context, conn DB, st *analyzer.Statement) (time.Duration, error) {
 	start := time.Now()
 	_, err := conn.Exec(ctx, st.SQL)
 	return time.Since(start), ServerError(err)
@@ -31,7 +40,7 @@ func Apply(ctx context.Context, conn *pgx.Conn, st *analyzer.Statement) (time.Du
 //
 // Everything runs in a transaction that is rolled back: planning can run
 // functions, and nothing a reviewed statement does may persist.
-func Explain(ctx context.Context, conn *pgx.Conn, st *analyzer.Statement) (*Plan, error) {
+func Explain(ctx context.Context, conn DB, st *analyzer.Statement) (*Plan, error) {
 	name := "qreview_" + strings.ToLower(st.ID)
 	plan, err := explainInTx(ctx, conn, st, name)
 	if st.Params > 0 {
@@ -42,7 +51,7 @@ func Explain(ctx context.Context, conn *pgx.Conn, st *analyzer.Statement) (*Plan
 	return plan, err
 }
 
-func explainInTx(ctx context.Context, conn *pgx.Conn, st *analyzer.Statement, name string) (plan *Plan, err error) {
+func explainInTx(ctx context.Context, conn DB, st *analyzer.Statement, name string) (plan *Plan, err error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -98,7 +107,7 @@ type Index struct {
 
 // Tables reads every user table's size estimate and indexes, keyed by
 // name as EXPLAIN prints it in "Relation Name".
-func Tables(ctx context.Context, conn *pgx.Conn) (map[string]Table, error) {
+func Tables(ctx context.Context, conn DB) (map[string]Table, error) {
 	rows, err := conn.Query(ctx, `
 		SELECT c.relname, greatest(c.reltuples, 0)::float8, c.relpages::int8,
 		       coalesce(json_agg(json_build_object(

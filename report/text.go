@@ -42,6 +42,7 @@ func Text(w io.Writer, r *Result) error {
 	if len(r.Findings) > 0 {
 		b.WriteString("\n")
 	}
+	writeChange(&b, r)
 	verdict := "PASS"
 	if r.Verdict == "fail" {
 		verdict = "FAIL"
@@ -77,4 +78,36 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// writeChange lists the change's statements with what applying them on
+// the seeded database took and the locks they hold.
+func writeChange(b *strings.Builder, r *Result) {
+	if r.Change == "" {
+		return
+	}
+	fmt.Fprintf(b, "change: %s\n", r.Change)
+	for _, s := range r.Statements {
+		m := s.Migration
+		if m == nil {
+			continue
+		}
+		var locks []string
+		for _, l := range m.Locks {
+			lock := l.Mode + " on " + l.Table
+			if l.Blocks != "" {
+				lock += " (blocks " + l.Blocks + ")"
+			}
+			locks = append(locks, lock)
+		}
+		fmt.Fprintf(b, "    %s:%d: %.0f ms", s.File, s.Line, m.TookMS)
+		if len(locks) > 0 {
+			fmt.Fprintf(b, ", holds %s", strings.Join(locks, ", "))
+		}
+		if m.Note != "" {
+			fmt.Fprintf(b, "; %s", m.Note)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
 }

@@ -21,7 +21,7 @@ import (
 // by an earlier run with the same schema, profile and server) has both
 // already. A migration the server rejects is recorded in errs and the
 // rest go on; such a database is not kept.
-func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, src *analyzer.Source, cfg *config.Config,
+func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []*analyzer.Migration, cfg *config.Config,
 	errs map[*analyzer.Statement]error, logw io.Writer) ([]seed.Loaded, error) {
 	log := logTo(logw)
 	var loaded []seed.Loaded
@@ -38,7 +38,7 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, src *an
 	}
 	phase := time.Now()
 	applied := 0
-	for _, m := range src.Migrations {
+	for _, m := range base {
 		for _, st := range m.Statements {
 			if err := apply(ctx, conn, db, st, cfg); err != nil {
 				if !isServerError(err) {
@@ -52,7 +52,7 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, src *an
 			applied++
 		}
 	}
-	log("applied %d migrations (%d statements) in %s", len(src.Migrations), applied, since(phase))
+	log("applied %d migrations (%d statements) in %s", len(base), applied, since(phase))
 
 	phase = time.Now()
 	progress, waitProgress := newProgress(logw)
@@ -94,12 +94,10 @@ func apply(ctx context.Context, conn *pgx.Conn, db *provider.Database, st *analy
 
 // schemaSQL is what the seeded database depends on: every migration
 // statement, in apply order.
-func schemaSQL(src *analyzer.Source) []string {
+func schemaSQL(migrations []*analyzer.Migration) []string {
 	var sql []string
-	for _, m := range src.Migrations {
-		for _, st := range m.Statements {
-			sql = append(sql, st.SQL)
-		}
+	for _, st := range statementsOf(migrations) {
+		sql = append(sql, st.SQL)
 	}
 	return sql
 }

@@ -113,10 +113,15 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 		kind = cfg.Database.Provider
 	}
 
+	ch, err := splitChange(src, cfg)
+	if err != nil {
+		return nil, err
+	}
+
 	started := time.Now()
 	var cache *provider.Cache
 	if !f.noCache {
-		cache = &provider.Cache{Key: seed.CacheKey(schemaSQL(src), cfg.Scale)}
+		cache = &provider.Cache{Key: seed.CacheKey(schemaSQL(ch.base), cfg.Scale)}
 	}
 	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: f.dsn, Image: cfg.Database.ContainerImage(),
 		Settings: cfg.Database.Settings, Cache: cache, Log: logw})
@@ -140,39 +145,29 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	log("%s PostgreSQL %s ready in %s (%s)", db.Provider, serverVersion, since(started), db.Detail)
 
 	errs := map[*analyzer.Statement]error{}
-	loaded, err := prepare(ctx, conn, db, src, cfg, errs, logw)
+	loaded, err := prepare(ctx, conn, db, ch.base, cfg, errs, logw)
 	if err != nil {
 		return nil, err
 	}
-	tables, err := explain.Tables(ctx, conn)
+	// The change and the plans run in one transaction that is rolled back,
+	// so that a kept database stays as it was seeded.
+	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-
-	phase := time.Now()
-	plans := map[*analyzer.Statement]*explain.Plan{}
-	for _, st := range src.Queries {
-		if !st.Explainable() {
-			continue
-		}
-		var plan *explain.Plan
-		err := explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) (err error) {
-			plan, err = explain.Explain(ctx, conn, st)
-			return err
-		})
-		if err != nil {
-			if !isServerError(err) {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return nil, fmt.Errorf("explain %s:%d: %w", st.File, st.Line, err)
-			}
-			errs[st] = err
-			continue
-		}
-		plans[st] = plan
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	measured, err := applyChange(ctx, tx, db, ch, cfg, errs, log)
+	if err != nil {
+		return nil, err
 	}
-	log("planned %d queries in %s", len(plans), since(phase))
+	tables, err := explain.Tables(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	plans, err := planQueries(ctx, tx, src.Queries, cfg, errs, log)
+	if err != nil {
+		return nil, err
+	}
 
 	statements, err := reviewedStatements(src, f)
 	if err != nil {
@@ -180,7 +175,11 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	}
 	var findings []rules.Finding
 	for _, st := range statements {
-		findings = append(findings, ruleSet.Check(&rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src})...)
+		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src}
+		if m, ok := measured[st]; ok {
+			in.Measured = &m
+		}
+		findings = append(findings, ruleSet.Check(in)...)
 	}
 	dbInfo := report.Database{Provider: db.Provider, Image: db.Image, ServerVersion: serverVersion, ScaleProfile: cfg.Scale.Hash()}
 	for _, l := range loaded {
@@ -188,7 +187,7 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	}
 	return report.Build(report.Review{
 		Version: toolVersion(), Database: dbInfo, FailOn: failSeverity,
-		Statements: statements, Plans: plans, Errors: errs, Findings: findings,
+		Statements: statements, Plans: plans, Errors: errs, Findings: findings, Measured: measured, Change: ch.why,
 	}), nil
 }
 

@@ -229,8 +229,13 @@ func (p *planner) typeGen(t *Table, c *Column, cp ColumnProfile, seed uint64, ke
 	pick := picker(cp, c.Unique, n, seed)
 	switch c.BaseType {
 	case "int2", "int4", "int8":
-		// Above 2^53 float64 no longer holds every integer.
-		lo, hi, err := p.numericRange(c, cp, key, 1, float64(min(intLimit[c.BaseType], 1<<53)))
+		// A plausible default span (amounts, counts, ids of other systems);
+		// unique columns count up from the low end whatever the span.
+		hiDefault := float64(min(intLimit[c.BaseType], 1_000_000))
+		if c.Unique {
+			hiDefault = float64(min(intLimit[c.BaseType], 1<<53)) // float64 holds every integer up to 2^53
+		}
+		lo, hi, err := p.numericRange(c, cp, key, 1, hiDefault)
 		if err != nil {
 			return nil, err
 		}

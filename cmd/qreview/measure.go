@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/qreview/qreview/analyzer"
+	"github.com/qreview/qreview/config"
+	"github.com/qreview/qreview/explain"
+	"github.com/qreview/qreview/explain/provider"
+)
+
+// applyChange applies the change's migrations on the seeded database
+// inside tx, timing each statement and reading the locks it holds, then
+// ANALYZEs the tables they touched so that the plans see the change.
+func applyChange(ctx context.Context, tx pgx.Tx, db *provider.Database, ch change, cfg *config.Config,
+	errs map[*analyzer.Statement]error, log func(string, ...any)) (map[*analyzer.Statement]explain.Measured, error) {
+	log("change: %s", ch.why)
+	measured := map[*analyzer.Statement]explain.Measured{}
+	touched := map[string]bool{}
+	for _, st := range statementsOf(ch.migrations) {
+		if st.Tree.GetCreateExtensionStmt() != nil {
+			// As in the base: the privileged role creates extensions. It does
+			// so outside the review's transaction, which cannot be helped.
+			err := apply(ctx, nil, db, st, cfg)
+			if err != nil && !isServerError(err) {
+				return nil, err
+			}
+			if err != nil {
+				errs[st] = err
+			}
+			measured[st] = explain.Measured{Note: "created by the provider's privileged role"}
+			continue
+		}
+		var m explain.Measured
+		err := explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) (err error) {
+			m, err = explain.ApplyChange(ctx, tx, st)
+			return err
+		})
+		if err != nil {
+			if !isServerError(err) {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				return nil, fmt.Errorf("apply %s:%d: %w", st.File, st.Line, err)
+			}
+			errs[st] = err
+			continue
+		}
+		measured[st] = m
+		for table := range m.Locks {
+			touched[table] = true
+		}
+		log("  %s:%d %s in %s%s", st.File, st.Line, firstWords(st.SQL, 4), m.Took.Round(time.Millisecond), lockNote(m))
+	}
+	if len(touched) > 0 {
+		var names []string
+		for t := range touched {
+			names = append(names, pgx.Identifier{t}.Sanitize())
+		}
+		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(names, ", ")); err != nil {
+			return nil, fmt.Errorf("ANALYZE after the change: %w", err)
+		}
+	}
+	return measured, nil
+}
+
+// planQueries asks for the plan of every query, within statement_timeout.
+func planQueries(ctx context.Context, db explain.DB, queries []*analyzer.Statement, cfg *config.Config,
+	errs map[*analyzer.Statement]error, log func(string, ...any)) (map[*analyzer.Statement]*explain.Plan, error) {
+	phase := time.Now()
+	plans := map[*analyzer.Statement]*explain.Plan{}
+	for _, st := range queries {
+		if !st.Explainable() {
+			continue
+		}
+		var plan *explain.Plan
+		err := explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) (err error) {
+			plan, err = explain.Explain(ctx, db, st)
+			return err
+		})
+		if err != nil {
+			if !isServerError(err) {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				return nil, fmt.Errorf("explain %s:%d: %w", st.File, st.Line, err)
+			}
+			errs[st] = err
+			continue
+		}
+		plans[st] = plan
+	}
+	log("planned %d queries in %s", len(plans), since(phase))
+	return plans, nil
+}
+
+func firstWords(sql string, n int) string {
+	words := strings.Fields(sql)
+	if len(words) > n {
+		return strings.Join(words[:n], " ") + " …"
+	}
+	return strings.Join(words, " ")
+}
+
+func lockNote(m explain.Measured) string {
+	var parts []string
+	for table, mode := range m.Locks {
+		if blocks := explain.LockBlocks(mode); blocks != "" {
+			parts = append(parts, fmt.Sprintf("%s on %s (blocks %s)", mode, table, blocks))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ", holding " + strings.Join(parts, ", ")
+}
