@@ -82,6 +82,14 @@ DROP FUNCTION f();
 		format:   FormatDbmate,
 		rollback: true,
 	}, {
+		name: "dbmate options on the marker line are not SQL",
+		files: map[string]string{
+			"db/migrations/20230102000000_idx.sql": "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_idx ON users (id);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_idx;\n",
+		},
+		want:     []string{"20230102000000_idx.sql:2 CREATE INDEX CONCURRENTLY"},
+		format:   FormatDbmate,
+		rollback: true,
+	}, {
 		name: "dbmate without a down part has no rollback",
 		files: map[string]string{
 			"db/migrations/20230101000000_users.sql": "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\n-- nothing to undo\n",

@@ -89,13 +89,20 @@ func sections(marker *regexp.Regexp, up string) func(string) (string, bool) {
 		hasDown := false
 		marks := marker.FindAllStringSubmatchIndex(src, -1)
 		for i, m := range marks {
+			// The section starts after the marker's line: the rest of that
+			// line holds options ("-- migrate:up transaction:false").
+			start := len(src)
+			if eol := strings.IndexByte(src[m[1]:], '\n'); eol >= 0 {
+				start = m[1] + eol
+			}
 			end := len(src)
 			if i+1 < len(marks) {
 				end = marks[i+1][0]
 			}
+			start = min(start, end)
 			if src[m[2]:m[3]] == up {
-				copy(out[m[1]:end], src[m[1]:end])
-			} else if strings.TrimSpace(stripComments(src[m[1]:end])) != "" {
+				copy(out[start:end], src[start:end])
+			} else if strings.TrimSpace(stripComments(src[start:end])) != "" {
 				hasDown = true
 			}
 		}

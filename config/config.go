@@ -29,6 +29,11 @@ type Config struct {
 
 	Change Change `yaml:"change"`
 
+	// Analyze: which statements run under EXPLAIN ANALYZE for actual rows
+	// and times (always in a rolled-back transaction; never those with
+	// parameters): off, select (read-only queries) or all.
+	Analyze string `yaml:"analyze"`
+
 	// Limits for every statement of the reviewed SQL: a timeout the SQL
 	// cannot lift (qreview cancels it from outside) and the lock wait.
 	StatementTimeout time.Duration `yaml:"statement_timeout"`
@@ -55,7 +60,7 @@ type Database struct {
 
 // Default is the config when no file is found.
 func Default() *Config {
-	return &Config{FailOn: "error", Database: Database{Provider: "auto"}, StatementTimeout: 2 * time.Minute, LockTimeout: 10 * time.Second}
+	return &Config{FailOn: "error", Analyze: "select", Database: Database{Provider: "auto"}, StatementTimeout: 2 * time.Minute, LockTimeout: 10 * time.Second}
 }
 
 // Find returns the config file to use: explicit if given, else
@@ -94,6 +99,9 @@ func Load(path string) (*Config, error) {
 	cfg.Path = path
 	if _, err := rules.ParseSeverity(cfg.FailOn); err != nil {
 		return nil, fmt.Errorf("%s: fail-on: %w", path, err)
+	}
+	if cfg.Analyze != "off" && cfg.Analyze != "select" && cfg.Analyze != "all" {
+		return nil, fmt.Errorf("%s: analyze: %q: use off, select or all", path, cfg.Analyze)
 	}
 	if cfg.StatementTimeout <= 0 || cfg.LockTimeout <= 0 {
 		return nil, fmt.Errorf("%s: statement_timeout and lock_timeout must be positive durations such as 30s", path)

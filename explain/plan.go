@@ -46,6 +46,7 @@ type Node struct {
 	RowsRemovedByFilter float64  `json:"Rows Removed by Filter,omitempty"`
 	SortMethod          string   `json:"Sort Method,omitempty"`
 	SortSpaceType       string   `json:"Sort Space Type,omitempty"`
+	SortSpaceUsedKB     float64  `json:"Sort Space Used,omitempty"`
 	ExactHeapBlocks     float64  `json:"Exact Heap Blocks,omitempty"`
 	LossyHeapBlocks     float64  `json:"Lossy Heap Blocks,omitempty"`
 	HashBatches         float64  `json:"Hash Batches,omitempty"`
@@ -63,6 +64,7 @@ func ParsePlan(data []byte) (*Plan, error) {
 	}
 	p := plans[0]
 	p.JSON = append(json.RawMessage(nil), data...)
+	p.Analyzed = p.ExecutionMS > 0 || p.Root.ActualLoops > 0 // only ANALYZE prints these
 	return p, nil
 }
 

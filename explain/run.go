@@ -41,46 +41,64 @@ func Apply(ctx context.Context, conn DB, st *analyzer.Statement) (time.Duration,
 // Everything runs in a transaction that is rolled back: planning can run
 // functions, and nothing a reviewed statement does may persist.
 func Explain(ctx context.Context, conn DB, st *analyzer.Statement) (*Plan, error) {
+	return explain(ctx, conn, st, false)
+}
+
+// ExplainAnalyze runs st under EXPLAIN (ANALYZE, BUFFERS) for its actual
+// rows and times, in a transaction that is rolled back, so DML changes
+// nothing. A statement with parameters gets a plain generic plan: run
+// with NULLs, it would return nothing and time nothing real.
+func ExplainAnalyze(ctx context.Context, conn DB, st *analyzer.Statement) (*Plan, error) {
+	return explain(ctx, conn, st, st.Params == 0)
+}
+
+func explain(ctx context.Context, conn DB, st *analyzer.Statement, analyze bool) (*Plan, error) {
 	name := "qreview_" + strings.ToLower(st.ID)
-	plan, err := explainInTx(ctx, conn, st, name)
-	if st.Params > 0 {
-		// Prepared statements outlive a rollback. The error is that of a
-		// statement never prepared, if PREPARE failed.
+	plan, prepared, err := explainInTx(ctx, conn, st, name, analyze)
+	if prepared {
+		// Prepared statements outlive a rollback. Only one that exists is
+		// deallocated: a failing DEALLOCATE would abort the caller's
+		// transaction when conn is one.
 		conn.Exec(context.WithoutCancel(ctx), "DEALLOCATE "+name)
 	}
 	return plan, err
 }
 
-func explainInTx(ctx context.Context, conn DB, st *analyzer.Statement, name string) (plan *Plan, err error) {
+func explainInTx(ctx context.Context, conn DB, st *analyzer.Statement, name string, analyze bool) (plan *Plan, prepared bool, err error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer func() {
 		if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && err == nil {
 			err = rbErr
 		}
 	}()
-	query := "EXPLAIN (FORMAT JSON) " + st.SQL
+	options := "FORMAT JSON"
+	if analyze {
+		options = "ANALYZE, BUFFERS, FORMAT JSON"
+	}
+	query := "EXPLAIN (" + options + ") " + st.SQL
 	if st.Params > 0 {
 		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
-			return nil, err
+			return nil, prepared, err
 		}
 		if _, err := tx.Exec(ctx, "PREPARE "+name+" AS "+st.SQL); err != nil {
-			return nil, ServerError(err)
+			return nil, false, ServerError(err)
 		}
-		query = fmt.Sprintf("EXPLAIN (FORMAT JSON) EXECUTE %s(%s)", name, nulls(st.Params))
+		prepared = true
+		query = fmt.Sprintf("EXPLAIN (%s) EXECUTE %s(%s)", options, name, nulls(st.Params))
 	}
 	var text string
 	if err := tx.QueryRow(ctx, query, pgx.QueryExecModeSimpleProtocol).Scan(&text); err != nil {
-		return nil, ServerError(err)
+		return nil, prepared, ServerError(err)
 	}
 	plan, err = ParsePlan([]byte(text))
 	if err != nil {
-		return nil, err
+		return nil, prepared, err
 	}
-	plan.Generic = st.Params > 0
-	return plan, nil
+	plan.Generic, plan.Analyzed = st.Params > 0, analyze
+	return plan, prepared, nil
 }
 
 func nulls(n int) string {

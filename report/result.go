@@ -3,6 +3,8 @@
 package report
 
 import (
+	"sort"
+
 	"github.com/qreview/qreview/analyzer"
 	"github.com/qreview/qreview/explain"
 	"github.com/qreview/qreview/rules"
@@ -22,6 +24,11 @@ type Result struct {
 	Statements []Statement `json:"statements"`
 	Findings   []Finding   `json:"findings"`
 	Summary    Summary     `json:"summary"`
+	// Baselined are findings recorded in the baseline file: reported, but
+	// not counted in the summary or the verdict.
+	Baselined []Finding `json:"baselined,omitempty"`
+	// Change says which migrations were taken as the change, and why.
+	Change string `json:"change,omitempty"`
 }
 
 type Tool struct {
@@ -54,6 +61,21 @@ type Statement struct {
 	SQL         string       `json:"sql"`
 	Plan        *PlanSummary `json:"plan"`
 	Error       *string      `json:"error"`
+	Migration   *Migration   `json:"migration,omitempty"` // a statement of the change, measured on the seeded database
+}
+
+// Migration is what applying a statement of the change showed.
+type Migration struct {
+	TookMS float64 `json:"took_ms"`
+	Locks  []Lock  `json:"locks"`
+	Note   string  `json:"note,omitempty"`
+}
+
+// Lock is a table lock a migration statement holds, and what it blocks.
+type Lock struct {
+	Table  string `json:"table"`
+	Mode   string `json:"mode"`
+	Blocks string `json:"blocks,omitempty"` // "reads and writes", "writes", or empty
 }
 
 // PlanSummary is the judged plan in brief; Nodes lists every node of the
@@ -83,6 +105,7 @@ type Summary struct {
 	Errors     int `json:"errors"`
 	Warnings   int `json:"warnings"`
 	Notices    int `json:"notices"`
+	Baselined  int `json:"baselined,omitempty"`
 }
 
 // Review is what the pipeline hands the report: every statement, the
@@ -95,6 +118,8 @@ type Review struct {
 	Plans      map[*analyzer.Statement]*explain.Plan
 	Errors     map[*analyzer.Statement]error
 	Findings   []rules.Finding
+	Measured   map[*analyzer.Statement]explain.Measured
+	Change     string
 }
 
 // Build makes the JSON result of a review.
@@ -108,6 +133,7 @@ func Build(r Review) *Result {
 		Statements: []Statement{},
 		Findings:   []Finding{},
 		Summary:    Summary{Statements: len(r.Statements)},
+		Change:     r.Change,
 	}
 	for _, st := range r.Statements {
 		s := Statement{ID: st.ID, File: st.File, Line: st.Line, EndLine: st.EndLine, Kind: string(st.Kind),
@@ -115,6 +141,9 @@ func Build(r Review) *Result {
 		if err := r.Errors[st]; err != nil {
 			msg := err.Error()
 			s.Error = &msg
+		}
+		if m, ok := r.Measured[st]; ok {
+			s.Migration = migration(m)
 		}
 		res.Statements = append(res.Statements, s)
 	}
@@ -137,6 +166,15 @@ func Build(r Review) *Result {
 		}
 	}
 	return res
+}
+
+func migration(m explain.Measured) *Migration {
+	out := &Migration{TookMS: float64(m.Took.Microseconds()) / 1000, Locks: []Lock{}, Note: m.Note}
+	for table, mode := range m.Locks {
+		out.Locks = append(out.Locks, Lock{Table: table, Mode: mode, Blocks: explain.LockBlocks(mode)})
+	}
+	sort.Slice(out.Locks, func(i, j int) bool { return out.Locks[i].Table < out.Locks[j].Table })
+	return out
 }
 
 func summarize(p *explain.Plan) *PlanSummary {

@@ -15,7 +15,10 @@ type Config struct {
 
 // Set is the rules in force for a run, with their configured severity and
 // options.
-type Set struct{ active []active }
+type Set struct {
+	active []active
+	files  fileCache // the reviewed files' text, read once for the qreview:ignore directives
+}
 
 type active struct {
 	rule     *Rule
@@ -71,12 +74,27 @@ func optionList(opts Options) string {
 	return ", " + strings.Join(keys, ", ")
 }
 
-// Check runs every active rule on one statement.
+// Check runs every active rule on one statement, except the rules a
+// valid "-- qreview:ignore" directive on the statement names.
 func (s *Set) Check(in *Input) []Finding {
+	with := *in
+	if in.Statement != nil {
+		with.ignores = ignoresIn(in.Statement, s.files.of(in.Statement.File))
+	}
+	skip := suppressed(with.ignores)
 	var out []Finding
 	for _, a := range s.active {
-		for _, f := range a.rule.Check(in, a.options) {
-			f.Rule, f.Severity, f.Statement = a.rule, a.severity, in.Statement
+		if skip[a.rule.ID] {
+			continue
+		}
+		for _, f := range a.rule.Check(&with, a.options) {
+			// A check may set a finding below its rule's severity
+			// (large-offset's OFFSET $n); configuring the rule lower
+			// lowers that finding too.
+			if f.Severity.Rank() == 0 || f.Severity.Rank() > a.severity.Rank() {
+				f.Severity = a.severity
+			}
+			f.Rule, f.Statement = a.rule, in.Statement
 			out = append(out, f)
 		}
 	}

@@ -49,12 +49,16 @@ type Input struct {
 	Err       error                    // the server rejected the statement (apply or EXPLAIN)
 	Tables    map[string]explain.Table // after migrations and seeding: sizes and indexes
 	Source    *analyzer.Source         // everything reviewed: a migration rule can see what came before
+	Measured  *explain.Measured        // a migration of the change, applied on the seeded database
+	MsPerCost float64                  // this server's milliseconds per unit of plan cost (explain.Calibrate); 0 unknown
+
+	ignores []Ignore // the statement's qreview:ignore directives, found by Set.Check
 }
 
 // Finding is one problem a rule found in a statement.
 type Finding struct {
 	Rule       *Rule
-	Severity   Severity
+	Severity   Severity // a check may set it below its rule's; else the rule's
 	Statement  *analyzer.Statement
 	Message    string
 	Suggestion string

@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(reviewCommand(), rulesCommand(), versionCommand())
+	root.AddCommand(reviewCommand(), cacheCommand(), profileCommand(), rulesCommand(), versionCommand(), cleanupCommand(), baselineCommand(), initCommand())
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	switch {

@@ -69,7 +69,7 @@ func command(t *testing.T, tmp string, env []string, args ...string) (*exec.Cmd,
 		}
 	}
 	cacheDirs.Store(tmp, cache)
-	cmd.Env = append(append(os.Environ(), "TMPDIR="+tmp, "QREVIEW_DSN=", "QREVIEW_CACHE_DIR="+cache), env...)
+	cmd.Env = append(append(os.Environ(), "TMPDIR="+tmp, "QREVIEW_DSN=", "GITHUB_ACTIONS=", "QREVIEW_CACHE_DIR="+cache), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	return cmd, &stdout, &stderr

@@ -35,7 +35,8 @@ func TestExportedProfileReviewsLikeProduction(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	for _, m := range src.Migrations {
+	// Production as it is before the change under review (000004).
+	for _, m := range src.Migrations[:3] {
 		for _, st := range m.Statements {
 			if _, err := explain.Apply(ctx, conn, st); err != nil {
 				t.Fatal(err)

@@ -20,8 +20,8 @@ import (
 )
 
 type reviewFlags struct {
-	db, dsn, output, failOn, config string
-	quiet, noCache                  bool
+	db, dsn, image, output, failOn, config string
+	quiet, noCache                         bool
 
 	format   []string // FORMAT or FORMAT=FILE, repeatable (output.go)
 	comment  bool     // post the report on the pull request (output.go)
@@ -69,6 +69,7 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.db, "db", "", "database provider: auto, local, dsn or container (default from config, else auto)")
+	fl.StringVar(&f.image, "image", "", "container image for --db container/auto, e.g. postgres:16 (default from config database.image or .version)")
 	fl.StringVar(&f.dsn, "dsn", "", "PostgreSQL server to create a scratch database on (or QREVIEW_DSN)")
 	fl.StringArrayVar(&f.format, "format", nil, "output format: text, json, sarif, markdown or github; FORMAT=FILE writes it to FILE; repeatable (default text, github under GitHub Actions)")
 	fl.BoolVar(&f.comment, "comment", false, "post the Markdown report on the pull request, one comment updated on every run (GitHub Actions; token in GITHUB_TOKEN)")
@@ -123,7 +124,7 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if !f.noCache {
 		cache = &provider.Cache{Key: seed.CacheKey(schemaSQL(ch.base), cfg.Scale)}
 	}
-	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: f.dsn, Image: cfg.Database.ContainerImage(),
+	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: f.dsn, Image: orDefault(f.image, cfg.Database.ContainerImage()),
 		Settings: cfg.Database.Settings, Cache: cache, Log: logw})
 	if err != nil {
 		return nil, err
@@ -168,6 +169,10 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if err != nil {
 		return nil, err
 	}
+	msPerCost, err := explain.Calibrate(ctx, tx, tables)
+	if err != nil {
+		return nil, err
+	}
 
 	statements, err := reviewedStatements(src, f)
 	if err != nil {
@@ -175,7 +180,7 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	}
 	var findings []rules.Finding
 	for _, st := range statements {
-		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src}
+		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src, MsPerCost: msPerCost}
 		if m, ok := measured[st]; ok {
 			in.Measured = &m
 		}

@@ -28,17 +28,29 @@ type Options struct {
 	DSN      string            // for dsn, and for auto when set
 	Image    string            // for container: the image, e.g. postgres:17
 	Settings map[string]string // server settings (work_mem, shared_buffers, …) for the servers qreview starts
+	Cache    *Cache            // reuse and keep seeded databases; nil: always fresh
 	Log      io.Writer         // one-line notes, e.g. why auto fell back
 }
 
 // Database is a scratch database that qreview may write to.
 type Database struct {
-	DSN      string
+	DSN      string // where the review works; after Confine, as the unprivileged run role
+	AdminDSN string // the same database as the provider's privileged role, set by Confine
 	Provider string // local | dsn | container
 	Detail   string // where it runs, for messages: a bin dir, a host, an image
 	Image    string // the container image, for container
+	Warm     bool   // a seeded database kept by an earlier run: skip schema and data
+	Meta     []byte // what the caller stored with Keep when this database was kept
+	kept     []byte
 	close    func()
 	once     sync.Once
+}
+
+// Keep asks Close to keep this freshly seeded database in the cache,
+// with meta (the caller's note of what was seeded) for the run that finds
+// it. It does nothing without a cache or on a warm database.
+func (d *Database) Keep(meta []byte) {
+	d.kept = append([]byte{}, meta...)
 }
 
 // Close removes the database and whatever was started for it. It is safe
@@ -57,17 +69,16 @@ func Start(ctx context.Context, opts Options) (*Database, error) {
 	}
 	switch opts.Kind {
 	case Local:
-		return StartLocal(ctx, opts.Settings)
+		return startLocal(ctx, opts)
 	case DSN:
 		if opts.DSN == "" {
 			return nil, fmt.Errorf("--db dsn needs a DSN: pass --dsn or set QREVIEW_DSN")
 		}
-		return StartDSN(ctx, opts.DSN)
+		return startDSN(ctx, opts)
+	case Container:
+		return StartContainer(ctx, opts)
 	case Auto, "":
-		if opts.DSN != "" {
-			return StartDSN(ctx, opts.DSN)
-		}
-		return StartLocal(ctx, opts.Settings)
+		return startAuto(ctx, opts)
 	}
 	return nil, fmt.Errorf("unknown database provider %q: use auto, local, dsn or container", opts.Kind)
 }

@@ -1,0 +1,103 @@
+package rules
+
+import (
+	"os"
+	"regexp"
+
+	pg_query "github.com/pganalyze/pg_query_go/v5"
+	"github.com/qreview/qreview/analyzer"
+)
+
+var (
+	gooseNoTransaction  = regexp.MustCompile(`(?m)^\s*--\s*\+goose\s+NO\s+TRANSACTION\b`)
+	dbmateNoTransaction = regexp.MustCompile(`(?m)^\s*--\s*migrate:up\b.*\btransaction:false\b`)
+)
+
+var concurrentlyInTransaction = Register(&Rule{
+	ID:       "concurrently-in-transaction",
+	Severity: Error,
+	Summary:  "CREATE/DROP INDEX CONCURRENTLY runs inside a transaction and will fail",
+	Doc: `CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY and REINDEX … CONCURRENTLY
+cannot run inside a transaction block: PostgreSQL refuses them ("cannot run
+inside a transaction block") and the deploy stops halfway. Reported when the
+migration runs the statement in a transaction:
+
+- an explicit BEGIN … COMMIT around it in the file;
+- goose, which wraps each migration in a transaction unless the file has
+  "-- +goose NO TRANSACTION";
+- dbmate, likewise unless the up marker says "-- migrate:up transaction:false";
+- golang-migrate with more than one statement in the file: unless
+  x-multi-statement is on, it sends the file as one query string, and PostgreSQL
+  runs a multi-statement string as one implicit transaction (golang-migrate
+  issue #284). A file with the one statement is fine.
+
+Fix: put each concurrent index statement in a migration of its own, marked to
+run outside a transaction for goose and dbmate.
+
+Example (goose, no NO TRANSACTION marker):
+    -- +goose Up
+    CREATE INDEX CONCURRENTLY accounts_status_idx ON accounts (status);`,
+	Check: func(in *Input, _ Options) []Finding {
+		m, ok := migrationOf(in)
+		if !ok || !concurrent(in.Statement.Tree) {
+			return nil
+		}
+		var why string
+		mig := in.Statement.Migration
+		switch {
+		case inTransactionBlock(m.file):
+			why = "it runs between BEGIN and COMMIT"
+		case mig.Format == analyzer.FormatGoose && !fileSays(mig.File, gooseNoTransaction):
+			why = "goose runs the migration in a transaction: add -- +goose NO TRANSACTION at the top of the file"
+		case mig.Format == analyzer.FormatDbmate && !fileSays(mig.File, dbmateNoTransaction):
+			why = "dbmate runs the migration in a transaction: write -- migrate:up transaction:false"
+		case mig.Format == analyzer.FormatGolangMigrate && len(mig.Statements) > 1:
+			why = "golang-migrate sends the file's statements as one string, which PostgreSQL runs as one transaction: give the statement a migration file of its own"
+		default:
+			return nil
+		}
+		return []Finding{{
+			Message:    "CONCURRENTLY cannot run inside a transaction block and will fail: " + why,
+			Suggestion: "one concurrent index statement per migration file, run outside a transaction",
+			Evidence:   map[string]any{"format": string(mig.Format)},
+		}}
+	},
+})
+
+// concurrent reports an index statement that must run outside a
+// transaction block.
+func concurrent(n *pg_query.Node) bool {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_IndexStmt:
+		return v.IndexStmt.Concurrent
+	case *pg_query.Node_DropStmt:
+		return v.DropStmt.Concurrent
+	case *pg_query.Node_ReindexStmt:
+		return hasOption(v.ReindexStmt.Params, "concurrently")
+	}
+	return false
+}
+
+// inTransactionBlock reports whether the statements leave a transaction
+// block open: a BEGIN without its COMMIT or ROLLBACK.
+func inTransactionBlock(stmts []*analyzer.Statement) bool {
+	open := false
+	for _, st := range stmts {
+		switch st.Tree.GetTransactionStmt().GetKind() {
+		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+			open = true
+		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK,
+			pg_query.TransactionStmtKind_TRANS_STMT_PREPARE:
+			open = false
+		}
+	}
+	return open
+}
+
+// fileSays reports whether the migration file has a marker the analyzer
+// does not keep (it sits outside the statements and their comments). An
+// unreadable file counts as unmarked.
+func fileSays(path string, marker *regexp.Regexp) bool {
+	data, err := os.ReadFile(path)
+	return err == nil && marker.Match(data)
+}

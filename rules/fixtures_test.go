@@ -1,0 +1,266 @@
+package rules
+
+// The fixture harness, go/analysis's "// want" habit in SQL comments: in
+// testdata/fixtures, every statement a rule must flag carries
+// "-- want: rule-id[, rule-id…]" in the comments above it, and every
+// finding must be wanted. Query fixtures (<rule-id>.sql) are planned on a
+// real seeded database; migration fixtures (migrations/<rule-id>/, one
+// golang-migrate history each) are checked from their parse trees.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/qreview/qreview/analyzer"
+	"github.com/qreview/qreview/explain"
+	"github.com/qreview/qreview/explain/provider"
+	"github.com/qreview/qreview/explain/seed"
+)
+
+const fixtures = "testdata/fixtures"
+
+// fixtureProfile makes accounts large and countries a small lookup table.
+var fixtureProfile = seed.Profile{
+	"accounts": {Rows: 200_000, Columns: map[string]*seed.ColumnProfile{
+		"status": {Values: []string{"active", "suspended", "closed"}},
+	}},
+	"countries": {Rows: 50},
+}
+
+// fixtureDB is one seeded cluster for the test binary, started by the
+// first test that needs it (not in TestMain: fuzz workers run TestMain
+// too) and removed by TestMain.
+var fixtureDB struct {
+	once   sync.Once
+	server *provider.Database
+	conn   *pgx.Conn
+	tables map[string]explain.Table
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixtureDB.conn != nil {
+		fixtureDB.conn.Close(context.Background())
+	}
+	fixtureDB.server.Close()
+	os.Exit(code)
+}
+
+func fixtureDatabase(t *testing.T) (*pgx.Conn, map[string]explain.Table) {
+	t.Helper()
+	fixtureDB.once.Do(func() {
+		ctx := context.Background()
+		db := &fixtureDB
+		if db.server, db.err = provider.StartLocal(ctx, nil); db.err != nil {
+			return
+		}
+		schema, err := os.ReadFile(filepath.Join(fixtures, "schema.sql"))
+		if err != nil {
+			db.err = err
+			return
+		}
+		if db.conn, db.err = pgx.Connect(ctx, db.server.DSN); db.err != nil {
+			return
+		}
+		if _, db.err = db.conn.Exec(ctx, string(schema)); db.err != nil {
+			db.err = fmt.Errorf("schema.sql: %w", db.err)
+			return
+		}
+		if _, db.err = seed.Load(ctx, db.server.DSN, fixtureProfile, nil); db.err != nil {
+			return
+		}
+		db.tables, db.err = explain.Tables(ctx, db.conn)
+	})
+	if fixtureDB.err != nil {
+		t.Fatalf("fixture database (needs the PostgreSQL server binaries): %v", fixtureDB.err)
+	}
+	return fixtureDB.conn, fixtureDB.tables
+}
+
+// checked is one fixture statement with the rules it wants and the
+// findings it got.
+type checked struct {
+	st    *analyzer.Statement
+	wants map[string]bool
+	got   []Finding
+}
+
+func (c checked) at() string { return fmt.Sprintf("%s:%d", c.st.File, c.st.Line) }
+
+func wants(st *analyzer.Statement) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range st.Comments {
+		if list, ok := strings.CutPrefix(c.Text, "want:"); ok {
+			for _, id := range strings.Split(list, ",") {
+				out[strings.TrimSpace(id)] = true
+			}
+		}
+	}
+	return out
+}
+
+var fixtureResults struct {
+	once sync.Once
+	list []checked
+}
+
+// checkFixtures runs every default-configured rule on every fixture, once
+// for the test binary.
+func checkFixtures(t *testing.T) []checked {
+	fixtureResults.once.Do(func() { fixtureResults.list = runFixtures(t) })
+	if fixtureResults.list == nil {
+		t.Fatal("the fixtures could not be run (see the first test that tried)")
+	}
+	return fixtureResults.list
+}
+
+func runFixtures(t *testing.T) []checked {
+	// slow-plan judges measured time: on fixtures it would assert timings.
+	// Its cases are recorded plans (recordedCases).
+	off := false
+	set, err := Configure(map[string]Config{"slow-plan": {Enabled: &off}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []checked
+	run := func(src *analyzer.Source, st *analyzer.Statement, plan *explain.Plan, tables map[string]explain.Table, err error) {
+		in := &Input{Statement: st, Plan: plan, Err: err, Tables: tables, Source: src}
+		out = append(out, checked{st: st, wants: wants(st), got: set.Check(in)})
+	}
+
+	queries, _ := filepath.Glob(filepath.Join(fixtures, "*.sql"))
+	conn, tables := fixtureDatabase(t)
+	for _, file := range queries {
+		if filepath.Base(file) == "schema.sql" {
+			continue
+		}
+		src, err := analyzer.Load([]string{file})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range src.Queries {
+			var plan *explain.Plan
+			var planErr error
+			if st.Explainable() {
+				// As the pipeline's default (analyze: select) plans them.
+				run := explain.Explain
+				if st.ReadOnly() {
+					run = explain.ExplainAnalyze
+				}
+				plan, planErr = run(context.Background(), conn, st)
+				var sqlErr *explain.SQLError
+				if planErr != nil && !errors.As(planErr, &sqlErr) {
+					t.Fatalf("%s:%d: %v", st.File, st.Line, planErr)
+				}
+			}
+			run(src, st, plan, tables, planErr)
+		}
+	}
+
+	histories, _ := filepath.Glob(filepath.Join(fixtures, "migrations", "*"))
+	for _, dir := range histories {
+		src, err := analyzer.Load([]string{dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range src.Statements() {
+			run(src, st, nil, nil, nil)
+		}
+	}
+	return out
+}
+
+func TestFixtures(t *testing.T) {
+	var problems []string
+	for _, c := range checkFixtures(t) {
+		found := map[string]bool{}
+		for _, f := range c.got {
+			found[f.Rule.ID] = true
+			if !c.wants[f.Rule.ID] {
+				problems = append(problems, fmt.Sprintf("%s: unexpected %s: %s", c.at(), f.Rule.ID, f.Message))
+			}
+		}
+		for id := range c.wants {
+			if !found[id] {
+				problems = append(problems, fmt.Sprintf("%s: no %s finding, want one", c.at(), id))
+			}
+		}
+	}
+	sort.Strings(problems)
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// TestEveryRuleHasFixtures: each rule has a fixture named for it with a
+// statement it must flag and a near-miss it must not.
+func TestEveryRuleHasFixtures(t *testing.T) {
+	flagged, nearMiss := map[string]int{}, map[string]int{}
+	for _, c := range checkFixtures(t) {
+		rule := strings.TrimSuffix(filepath.Base(c.st.File), ".sql")
+		if c.st.Kind == analyzer.KindMigration {
+			rule = filepath.Base(filepath.Dir(c.st.File))
+		}
+		if c.wants[rule] {
+			flagged[rule]++
+		} else {
+			nearMiss[rule]++
+		}
+	}
+	for _, c := range recordedCases {
+		if c.want != "" {
+			flagged[c.rule]++
+		} else {
+			nearMiss[c.rule]++
+		}
+	}
+	for _, r := range All() {
+		if flagged[r.ID] == 0 || nearMiss[r.ID] == 0 {
+			t.Errorf("rule %s: %d flagged and %d near-miss statements in %s/%s.sql, %s/migrations/%s/ or recordedCases; want at least one of each",
+				r.ID, flagged[r.ID], nearMiss[r.ID], fixtures, r.ID, fixtures, r.ID)
+		}
+	}
+}
+
+// TestFindingSeverityAndSuppression: a check may report below its rule's severity
+// (large-offset's OFFSET $n is a notice), and a valid directive drops the
+// rules it names.
+func TestFindingSeverityAndSuppression(t *testing.T) {
+	stmts, err := analyzer.ParseSQL("q.sql", "SELECT 1 OFFSET 5000;\nSELECT 1 OFFSET $1;\n"+
+		"-- qreview:ignore large-offset the admin page never goes deep\nSELECT 1 OFFSET 5000;\n", analyzer.KindQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		severity string
+		want     []Severity // per statement
+	}{
+		{"", []Severity{Warning, Notice, ""}},
+		{"error", []Severity{Error, Notice, ""}},
+		{"notice", []Severity{Notice, Notice, ""}},
+	}
+	for _, tt := range tests {
+		set, err := Configure(map[string]Config{"large-offset": {Severity: tt.severity}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range stmts {
+			var got Severity
+			for _, f := range set.Check(&Input{Statement: st}) {
+				got = f.Severity
+			}
+			if got != tt.want[i] {
+				t.Errorf("large-offset configured %q, line %d: severity %q, want %q", tt.severity, st.Line, got, tt.want[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qreview/qreview/explain"
+)
+
+// recordedCases run plan rules on plans recorded from PostgreSQL 15 with
+// EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) on 1,000,000 payments
+// (explain/testdata/plans/analyze_*.json), for conditions the fixture
+// database is too small or too fast to show reliably (lossy bitmaps,
+// timings), and long-lock on measurements taken by the change test
+// (cmd/qreview TestChangeIsMeasuredOnSeededDataAndRolledBack). A case with
+// want flags; one without is a near miss.
+var recordedCases = []struct {
+	rule, plan string
+	measured   *explain.Measured
+	cfg        map[string]Config
+	want       string
+}{
+	{rule: "misestimate", plan: "analyze_misestimate", want: "warning: planner expected 51 rows from Seq Scan on payments, got 10,000 (196× off)"},
+	{rule: "misestimate", plan: "analyze_filter_removes_most"},   // 10,167 expected, 10,000 got
+	{rule: "misestimate", plan: "parallel_seq_scan_under_limit"}, // not analyzed: nothing to compare
+	{rule: "disk-spill", plan: "analyze_sort_spill", want: "warning: Sort spilled 9,824 kB to disk (external merge) sorting 199,999 rows"},
+	{rule: "disk-spill", plan: "analyze_hash_spill", want: "warning: Hash of 99,999 rows split into 64 batches on disk"},
+	{rule: "disk-spill", plan: "analyze_index_lookup"},
+	{rule: "lossy-bitmap", plan: "analyze_lossy_bitmap", want: "warning: Bitmap Heap Scan on payments went lossy: 2,596 heap blocks (of 3,354) rechecked row by row"},
+	{rule: "lossy-bitmap", plan: "analyze_index_lookup"},
+	{rule: "rows-removed-by-filter", plan: "analyze_index_filter_removes_most",
+		want: "warning: Index Scan using payments_pkey on payments reads 499,999 rows to keep 4,999: Filter (status = 'pending'::text) removes 99%"},
+	{rule: "rows-removed-by-filter", plan: "analyze_filter_removes_most"}, // a Seq Scan: seq-scan-large-table's business
+	{rule: "nested-loop-large-outer", plan: "analyze_nested_loop_large_outer",
+		want: "warning: Nested Loop runs its inner side (Memoize) 59,999 times, once per row of Index Scan using payments_pkey on payments"},
+	{rule: "nested-loop-large-outer", plan: "analyze_index_lookup"},
+	{rule: "slow-plan", plan: "analyze_misestimate", cfg: map[string]Config{"slow-plan": {Options: map[string]float64{"max-ms": 100}}},
+		want: "warning: ran in 145 ms on production-sized data (max-ms 100)"},
+	{rule: "slow-plan", plan: "analyze_misestimate"}, // 145 ms is under the default 200
+	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: 1150 * time.Millisecond, Locks: map[string]string{"payments": "ShareLock"}},
+		want: "error: took 1.15s on payments (1,000,000 rows) holding ShareLock: writes on payments wait for it"},
+	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: time.Millisecond, Locks: map[string]string{"payments": "AccessExclusiveLock"}}},
+	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: 1385 * time.Millisecond, Locks: map[string]string{"payments": "ShareUpdateExclusiveLock"}}},
+}
+
+func TestPlanRulesOnRecordedPlans(t *testing.T) {
+	for _, tt := range recordedCases {
+		in := input(t, tt.plan)
+		in.Measured = tt.measured
+		got := messages(check(t, tt.cfg, in), tt.rule)
+		want := []string{}
+		if tt.want != "" {
+			want = []string{tt.want}
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s on %s %v:\n got %q\nwant %q", tt.rule, tt.plan, tt.measured, got, want)
+		}
+	}
+}
+
+func TestSlowPlanEstimatesFromTheCalibratedCost(t *testing.T) {
+	in := input(t, "parallel_seq_scan_under_limit") // cost 14,716, not run
+	in.MsPerCost = 0.02
+	if got := messages(check(t, nil, in), "slow-plan"); len(got) != 1 ||
+		got[0] != "warning: estimated at 294 ms on production-sized data (max-ms 200): cost 14,716 × 0.0200 ms per cost unit measured on this server" {
+		t.Errorf("got %q", got)
+	}
+	in.MsPerCost = 0.001
+	if got := messages(check(t, nil, in), "slow-plan"); got != nil {
+		t.Errorf("15 ms estimated, still flagged: %q", got)
+	}
+}
