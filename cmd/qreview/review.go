@@ -133,6 +133,7 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if err := db.Confine(ctx, provider.Limits{StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout}); err != nil {
 		return nil, err
 	}
+	installHypopg(ctx, db)
 	conn, err := explain.Connect(ctx, db.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("%s database, as the review's unprivileged role: %w", db.Provider, err)
@@ -185,6 +186,9 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 			in.Measured = &m
 		}
 		findings = append(findings, ruleSet.Check(in)...)
+	}
+	if err := proveIndexes(ctx, tx, findings, plans, cfg); err != nil {
+		return nil, err
 	}
 	dbInfo := report.Database{Provider: db.Provider, Image: db.Image, ServerVersion: serverVersion, ScaleProfile: cfg.Scale.Hash()}
 	for _, l := range loaded {
