@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Source is everything found under the reviewed paths.
@@ -28,7 +30,45 @@ func (s *Source) Statements() []*Statement {
 // Load reads the .sql files named by paths (files or directories, walked
 // recursively; hidden directories are skipped) and parses them.
 func Load(paths []string) (*Source, error) {
-	files, err := sqlFiles(paths)
+	return LoadFiltered(paths, Filter{})
+}
+
+// Filter narrows the files found under a reviewed directory by globs on
+// their path relative to it ("db/migrations/**", "**/testdata/**"): a file
+// is read when it matches an Include (or there are none) and no Exclude.
+// Files named directly are always read.
+type Filter struct {
+	Include, Exclude []string
+}
+
+func (f Filter) keep(rel string) bool {
+	rel = filepath.ToSlash(rel)
+	for _, pattern := range f.Exclude {
+		if ok, _ := doublestar.Match(pattern, rel); ok {
+			return false
+		}
+	}
+	for _, pattern := range f.Include {
+		if ok, _ := doublestar.Match(pattern, rel); ok {
+			return true
+		}
+	}
+	return len(f.Include) == 0
+}
+
+// Check reports a malformed glob.
+func (f Filter) Check() error {
+	for _, pattern := range append(append([]string{}, f.Include...), f.Exclude...) {
+		if !doublestar.ValidatePattern(pattern) {
+			return fmt.Errorf("bad glob %q", pattern)
+		}
+	}
+	return nil
+}
+
+// LoadFiltered is Load with a Filter on the files found in directories.
+func LoadFiltered(paths []string, filter Filter) (*Source, error) {
+	files, err := sqlFiles(paths, filter)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +126,7 @@ func Load(paths []string) (*Source, error) {
 
 // sqlFiles expands paths to .sql files in a stable order. Symbolic links
 // to files are followed, so an example can share files with another.
-func sqlFiles(paths []string) ([]string, error) {
+func sqlFiles(paths []string, filter Filter) ([]string, error) {
 	var files []string
 	for _, root := range paths {
 		info, err := os.Stat(root)
@@ -105,7 +145,9 @@ func sqlFiles(paths []string) ([]string, error) {
 				return filepath.SkipDir
 			}
 			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".sql") {
-				files = append(files, path)
+				if rel, err := filepath.Rel(root, path); err == nil && filter.keep(rel) {
+					files = append(files, path)
+				}
 			}
 			return nil
 		})

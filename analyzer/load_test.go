@@ -282,3 +282,26 @@ func TestRelationsFindsTablesWhereverTheySit(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterIncludesAndExcludes(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"db/migrations/1_a.up.sql":  "CREATE TABLE a (id int);",
+		"db/queries/q.sql":          "SELECT 1;",
+		"db/queries/testdata/x.sql": "SELECT 2;",
+		"scripts/adhoc.sql":         "SELECT 3;",
+	})
+	src, err := LoadFiltered([]string{dir}, Filter{Include: []string{"db/**"}, Exclude: []string{"**/testdata/**"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range src.Statements() {
+		got = append(got, filepath.Base(st.File))
+	}
+	if strings.Join(got, " ") != "1_a.up.sql q.sql" {
+		t.Errorf("read %v, want the migration and db/queries/q.sql only", got)
+	}
+	if err := (Filter{Exclude: []string{"[oops"}}).Check(); err == nil {
+		t.Error("a malformed glob passed Check")
+	}
+}

@@ -29,6 +29,11 @@ type Config struct {
 
 	Change Change `yaml:"change"`
 
+	// Globs on paths relative to each reviewed directory: only matching
+	// .sql files are read (include; default all), never excluded ones.
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
+
 	// Analyze: which statements run under EXPLAIN ANALYZE for actual rows
 	// and times (always in a rolled-back transaction; never those with
 	// parameters): off, select (read-only queries) or all.

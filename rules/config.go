@@ -10,7 +10,15 @@ import (
 type Config struct {
 	Enabled  *bool              `yaml:"enabled"`
 	Severity string             `yaml:"severity"`
+	Tables   map[string]Table   `yaml:"tables"` // per-table overrides of findings about that table
 	Options  map[string]float64 `yaml:",inline"`
+}
+
+// Table overrides a rule for findings about one table: a small lookup
+// table may be scanned ({enabled: false}), an audit log may only warn.
+type Table struct {
+	Enabled  *bool  `yaml:"enabled"`
+	Severity string `yaml:"severity"`
 }
 
 // Set is the rules in force for a run, with their configured severity and
@@ -24,6 +32,7 @@ type active struct {
 	rule     *Rule
 	severity Severity
 	options  Options
+	tables   map[string]Table
 }
 
 // Configure applies the config to the registry. An unknown rule ID or
@@ -40,7 +49,12 @@ func Configure(cfg map[string]Config) (*Set, error) {
 		if c.Enabled != nil && !*c.Enabled {
 			continue
 		}
-		a := active{rule: r, severity: r.Severity, options: Options{}}
+		a := active{rule: r, severity: r.Severity, options: Options{}, tables: c.Tables}
+		for table, tc := range c.Tables {
+			if _, err := ParseSeverity(tc.Severity); tc.Severity != "" && err != nil {
+				return nil, fmt.Errorf("rules.%s.tables.%s.severity: %w", r.ID, table, err)
+			}
+		}
 		if c.Severity != "" {
 			sev, err := ParseSeverity(c.Severity)
 			if err != nil {
@@ -93,6 +107,15 @@ func (s *Set) Check(in *Input) []Finding {
 			// lowers that finding too.
 			if f.Severity.Rank() == 0 || f.Severity.Rank() > a.severity.Rank() {
 				f.Severity = a.severity
+			}
+			table, _ := f.Evidence["table"].(string)
+			if tc, ok := a.tables[table]; ok {
+				if tc.Enabled != nil && !*tc.Enabled {
+					continue
+				}
+				if tc.Severity != "" {
+					f.Severity = Severity(tc.Severity)
+				}
 			}
 			f.Rule, f.Statement = a.rule, in.Statement
 			out = append(out, f)

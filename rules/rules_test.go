@@ -103,6 +103,12 @@ func TestConfigReLevelsAndTunesRules(t *testing.T) {
 		!strings.Contains(got[0], "most of it in Parallel Seq Scan on payments") {
 		t.Errorf("plan-cost with max-cost 1,000: %v", got)
 	}
+	if got := messages(check(t, map[string]Config{"seq-scan-large-table": {Tables: map[string]Table{"payments": {Enabled: &off}}}}, in), "seq-scan-large-table"); got != nil {
+		t.Errorf("seq scan of payments reported though payments is exempted: %v", got)
+	}
+	if got := messages(check(t, map[string]Config{"seq-scan-large-table": {Tables: map[string]Table{"payments": {Severity: "notice"}, "other": {Enabled: &off}}}}, in), "seq-scan-large-table"); len(got) != 1 || !strings.HasPrefix(got[0], "notice:") {
+		t.Errorf("per-table severity notice: got %v", got)
+	}
 	if got := messages(check(t, nil, in), "plan-cost"); got != nil {
 		t.Errorf("plan-cost flags a cost under the default max-cost: %v", got)
 	}

@@ -105,7 +105,11 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
-	src, err := analyzer.Load(paths)
+	filter := analyzer.Filter{Include: cfg.Include, Exclude: cfg.Exclude}
+	if err := filter.Check(); err != nil {
+		return nil, fmt.Errorf("%s: include/exclude: %w", cfg.Path, err)
+	}
+	src, err := analyzer.LoadFiltered(paths, filter)
 	if err != nil {
 		return nil, err
 	}
