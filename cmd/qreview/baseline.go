@@ -21,26 +21,37 @@ const defaultBaseline = ".qreview/baseline.json"
 // applyBaseline moves the findings the baseline records out of the
 // verdict: --baseline FILE, else .qreview/baseline.json when it exists.
 func applyBaseline(f *reviewFlags, res *report.Result) error {
-	path := f.baseline
-	if path == "" {
-		if _, err := os.Stat(defaultBaseline); errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		path = defaultBaseline
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("baseline: %w", err)
-	}
-	b, err := report.ReadBaseline(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("baseline %s: %w (qreview baseline write rewrites it)", path, err)
+	b, path, err := loadBaseline(f)
+	if err != nil || b == nil {
+		return err
 	}
 	b.Apply(res, repoPath())
 	if !f.quiet && len(res.Baselined) > 0 {
 		fmt.Fprintf(os.Stderr, "qreview: %s recorded in %s not counted\n", findings(len(res.Baselined)), path)
 	}
 	return nil
+}
+
+// loadBaseline reads the baseline file, when there is one. The review
+// calls it before it starts a database too, so that a broken file fails
+// at once rather than after seeding.
+func loadBaseline(f *reviewFlags) (*report.Baseline, string, error) {
+	path := f.baseline
+	if path == "" {
+		if _, err := os.Stat(defaultBaseline); errors.Is(err, fs.ErrNotExist) {
+			return nil, "", nil
+		}
+		path = defaultBaseline
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, path, fmt.Errorf("baseline: %w", err)
+	}
+	b, err := report.ReadBaseline(bytes.NewReader(data))
+	if err != nil {
+		return nil, path, fmt.Errorf("baseline %s: %w (qreview baseline write rewrites it)", path, err)
+	}
+	return b, path, nil
 }
 
 func baselineCommand() *cobra.Command {

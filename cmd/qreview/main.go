@@ -31,6 +31,9 @@ func main() {
 	// then removed by the deferred cleanups before the process exits.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A reader that goes away ("qreview review | head -1") must not kill
+	// qreview before it has removed its database: writes fail instead.
+	signal.Ignore(syscall.SIGPIPE)
 	os.Exit(run(ctx, os.Args[1:]))
 }
 

@@ -113,6 +113,14 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if err != nil {
 		return nil, err
 	}
+	// What needs no database is checked before one is started.
+	if _, _, err := loadBaseline(f); err != nil {
+		return nil, err
+	}
+	statements, err := reviewedStatements(src, f)
+	if err != nil {
+		return nil, err
+	}
 	kind := f.db
 	if kind == "" {
 		kind = cfg.Database.Provider
@@ -179,10 +187,6 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 		return nil, err
 	}
 
-	statements, err := reviewedStatements(src, f)
-	if err != nil {
-		return nil, err
-	}
 	var findings []rules.Finding
 	for _, st := range statements {
 		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src, MsPerCost: msPerCost}

@@ -102,6 +102,8 @@ var throwaway = map[string]string{
 	"max_wal_size":       "4GB",
 	"checkpoint_timeout": "1h",
 	"autovacuum":         "off",
+	"wal_level":          "minimal", // a table truncated in the loading transaction is not WAL-logged
+	"max_wal_senders":    "0",       // required by wal_level = minimal
 	"max_connections":    "50",
 	"shared_buffers":     "256MB",
 }

@@ -3,10 +3,8 @@ package seed
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -162,111 +160,63 @@ func (p *planner) job(t *Table) (*job, error) {
 	return j, nil
 }
 
-// chunkRows is the smallest slice of a table one COPY stream loads.
-const chunkRows = 200_000
-
-// chunk is a range of one table's rows, loaded by one COPY stream.
-type chunk struct {
-	job      *job
-	from, to int64
-}
-
-// loadAll loads the jobs with as many COPY streams as there are cores: a
-// large table is cut into chunks loaded side by side (generators are
-// functions of the row number, so any range can be made on its own), and
-// the largest tables start first.
+// loadAll loads the tables side by side, as many at once as there are
+// cores, the largest first. Each table is one COPY in a transaction that
+// first truncates it: with wal_level = minimal (the throwaway servers'
+// setting) PostgreSQL then skips writing the rows to the WAL, which on
+// this 2-core machine loaded faster than several WAL-logged streams into
+// one table (measured: 2,000,000 rows, 0.92 s against 1.11 s).
 func loadAll(ctx context.Context, dsn string, jobs []*job, progress Progress) ([]Loaded, error) {
-	streams := runtime.GOMAXPROCS(0)
-	perTable := int64(streams)
-	if os.Getenv("QREVIEW_EXPERIMENT_TRUNCATE") != "" {
-		perTable = 1
-	}
 	sort.SliceStable(jobs, func(a, b int) bool { return jobs[a].rows > jobs[b].rows })
-	var chunks []chunk
-	for _, j := range jobs {
-		n := min(perTable, (j.rows+chunkRows-1)/chunkRows)
-		for k := int64(0); k < n; k++ {
-			chunks = append(chunks, chunk{job: j, from: j.rows * k / n, to: j.rows * (k + 1) / n})
-		}
-	}
 	loaded := make([]Loaded, len(jobs))
-	var mu sync.Mutex
-	started := map[*job]time.Time{}
-	left := map[*job]int{}
-	for _, c := range chunks {
-		left[c.job]++
-	}
-	index := map[*job]int{}
-	for i, j := range jobs {
-		index[j] = i
-	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(streams)
-	for _, c := range chunks {
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, j := range jobs {
 		g.Go(func() error {
-			mu.Lock()
-			if _, ok := started[c.job]; !ok {
-				started[c.job] = time.Now()
-				if progress != nil {
-					progress.Start(c.job.table.Name, c.job.rows)
-				}
+			r, err := j.load(gctx, dsn, progress)
+			if err == nil && progress != nil {
+				progress.Done(r)
 			}
-			mu.Unlock()
-			n, err := c.load(gctx, dsn, progress)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			r := &loaded[index[c.job]]
-			r.Table, r.Rows = c.job.table.Name, r.Rows+n
-			if left[c.job]--; left[c.job] == 0 {
-				r.Took = time.Since(started[c.job])
-				if progress != nil {
-					progress.Done(*r)
-				}
-			}
-			return nil
+			loaded[i] = r
+			return err
 		})
 	}
 	return loaded, g.Wait()
 }
 
-func (c chunk) load(ctx context.Context, dsn string, progress Progress) (int64, error) {
-	j := c.job
+func (j *job) load(ctx context.Context, dsn string, progress Progress) (Loaded, error) {
+	start := time.Now()
+	if progress != nil {
+		progress.Start(j.table.Name, j.rows)
+	}
 	conn, err := connect(ctx, dsn)
 	if err != nil {
-		return 0, fmt.Errorf("seed %s: %w", j.table.Name, err)
+		return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	src := &rowSource{gens: j.gens, i: c.from - 1, rows: c.to, reported: c.from, row: make([]any, len(j.gens)),
-		table: j.table.Name, progress: progress}
-	if os.Getenv("QREVIEW_EXPERIMENT_TRUNCATE") == "" {
-		n, err := conn.CopyFrom(ctx, j.table.Ident, j.columns, src)
-		if err != nil {
-			return 0, fmt.Errorf("seed %s: COPY: %w", j.table.Name, err)
-		}
-		return n, nil
-	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return 0, err
+		return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if _, err := tx.Exec(ctx, "TRUNCATE "+j.table.Ident.Sanitize()); err != nil {
-		return 0, err
+		return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
 	}
+	src := &rowSource{gens: j.gens, rows: j.rows, row: make([]any, len(j.gens)), i: -1, table: j.table.Name, progress: progress}
 	n, err := tx.CopyFrom(ctx, j.table.Ident, j.columns, src)
 	if err != nil {
-		return 0, fmt.Errorf("seed %s: COPY: %w", j.table.Name, err)
+		return Loaded{}, fmt.Errorf("seed %s: COPY: %w", j.table.Name, err)
 	}
-	return n, tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
+	}
+	return Loaded{Table: j.table.Name, Rows: n, Took: time.Since(start)}, nil
 }
 
 // rowSource generates rows on demand for CopyFrom; it holds one row.
 type rowSource struct {
 	gens     []gen
-	rows, i  int64 // rows is the end of the range: i runs up to rows-1
+	rows, i  int64
 	row      []any
 	table    string
 	progress Progress

@@ -18,11 +18,7 @@ import (
 var server *provider.Database
 
 func TestMain(m *testing.M) {
-	var settings map[string]string
-	if os.Getenv("QREVIEW_EXPERIMENT_TRUNCATE") != "" {
-		settings = map[string]string{"wal_level": "minimal", "max_wal_senders": "0"}
-	}
-	db, err := provider.StartLocal(context.Background(), settings)
+	db, err := provider.StartLocal(context.Background(), nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "seed tests need PostgreSQL server binaries:", err)
 		os.Exit(2)
