@@ -19,8 +19,8 @@ func cacheCommand() *cobra.Command {
 the generator and the server version, so that the next review of the same
 schema skips seeding. Local clusters are kept in the cache dir
 ($QREVIEW_CACHE_DIR, else the user cache dir, /var/cache/qreview for root;
-the newest 3 are kept); with --dsn, as template databases qreview_tpl_* on
-that server.`,
+the newest 3 are kept); container clusters as images qreview-cache:* (the
+newest 3); with --dsn, as template databases qreview_tpl_* on that server.`,
 	}
 	var dsn string
 	ls := &cobra.Command{
@@ -47,6 +47,11 @@ that server.`,
 				fmt.Fprintf(out, "%s  %6d MB  last used %s\n", e.Path, e.Bytes>>20, time.Unix(e.Mod, 0).Format(time.DateTime))
 			}
 			fmt.Fprintf(out, "%d kept in %s, %d MB in all\n", len(entries), dir, total>>20)
+			if images, err := provider.ListCacheImages(cmd.Context()); err == nil {
+				for _, im := range images {
+					fmt.Fprintf(out, "%s  %6d MB  committed %s\n", im.Tag, im.Bytes>>20, im.Created.Format(time.DateTime))
+				}
+			}
 			return nil
 		},
 	}
@@ -85,6 +90,11 @@ that server.`,
 				}
 				os.Remove(filepath.Join(dir, filepath.Base(e.Path)+".lock"))
 				fmt.Fprintln(out, "removed", e.Path)
+			}
+			// Committed container clusters, when a container engine answers.
+			removed, _ := provider.CleanCacheImages(cmd.Context())
+			for _, tag := range removed {
+				fmt.Fprintln(out, "removed image", tag)
 			}
 			return nil
 		},

@@ -116,7 +116,7 @@ func TestContainerPaymentsSameFindingsAsLocal(t *testing.T) {
 	image, _ := containerImage(t)
 	local := qreview(t, nil, "review", "testdata/payments", "--format", "json", "-q", "--db", "local")
 	ctr := qreview(t, nil, "review", "testdata/payments", "--format", "json", "-q", "--db", "container",
-		"--config", paymentsConfig(t, image))
+		"--config", paymentsConfig(t, image), "--no-cache")
 	if local.code != exitFail || ctr.code != exitFail {
 		t.Fatalf("exit local %d container %d, want both 1\nlocal stderr:\n%s\ncontainer stderr:\n%s", local.code, ctr.code, local.stderr, ctr.stderr)
 	}
@@ -134,7 +134,7 @@ func TestContainerAutoPicks(t *testing.T) {
 	cfg := paymentsConfig(t, image)
 
 	t.Run("container when the engine and image are there", func(t *testing.T) {
-		r := qreview(t, nil, "review", "testdata/payments", "--format", "json", "--config", cfg)
+		r := qreview(t, nil, "review", "testdata/payments", "--format", "json", "--config", cfg, "--no-cache")
 		if r.code != exitFail {
 			t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
 		}
@@ -148,7 +148,7 @@ func TestContainerAutoPicks(t *testing.T) {
 
 	t.Run("local when no engine answers", func(t *testing.T) {
 		started := time.Now()
-		r := qreview(t, []string{"DOCKER_HOST=unix:///nonexistent.sock"}, "review", "testdata/payments", "--format", "json", "--config", cfg)
+		r := qreview(t, []string{"DOCKER_HOST=unix:///nonexistent.sock"}, "review", "testdata/payments", "--format", "json", "--config", cfg, "--no-cache")
 		took := time.Since(started)
 		if r.code != exitFail {
 			t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
@@ -175,7 +175,7 @@ func TestContainerAutoPicks(t *testing.T) {
 
 	t.Run("a clear error when neither works", func(t *testing.T) {
 		r := qreview(t, []string{"DOCKER_HOST=unix:///nonexistent.sock", "QREVIEW_PG_BINDIR=/nonexistent", "PATH=/usr/bin:/bin"},
-			"review", "testdata/payments", "--config", cfg)
+			"review", "testdata/payments", "--config", cfg, "--no-cache")
 		if r.code != exitBroken {
 			t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
 		}
@@ -208,7 +208,7 @@ func TestContainerInterruptLeavesNothing(t *testing.T) {
 		phase := tc.phase
 		t.Run(strings.TrimSpace(phase)+" "+tc.sig.String(), func(t *testing.T) {
 			tmp := scratchTmp(t)
-			cmd, _, _ := command(t, tmp, nil, "review", "testdata/payments", "--db", "container", "--config", cfg)
+			cmd, _, _ := command(t, tmp, nil, "review", "testdata/payments", "--db", "container", "--config", cfg, "--no-cache")
 			cmd.Stderr = nil
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
@@ -282,7 +282,7 @@ func TestContainerConcurrentReviewsDoNotCollide(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range results {
 		wg.Go(func() {
-			results[i] = qreview(t, nil, "review", "testdata/payments", "--format", "json", "-q", "--db", "container", "--config", cfg)
+			results[i] = qreview(t, nil, "review", "testdata/payments", "--format", "json", "-q", "--db", "container", "--config", cfg, "--no-cache")
 		})
 	}
 	wg.Wait()
@@ -305,7 +305,7 @@ func TestContainerConcurrentReviewsDoNotCollide(t *testing.T) {
 func TestContainerCleanupRemovesWhatAKilledRunLeft(t *testing.T) {
 	image, cli := containerImage(t)
 	tmp := scratchTmp(t)
-	cmd, _, stderr := command(t, tmp, nil, "review", "testdata/payments", "--db", "container", "--config", paymentsConfig(t, image))
+	cmd, _, stderr := command(t, tmp, nil, "review", "testdata/payments", "--db", "container", "--config", paymentsConfig(t, image), "--no-cache")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -335,4 +335,32 @@ func TestContainerCleanupRemovesWhatAKilledRunLeft(t *testing.T) {
 		t.Errorf("still there after cleanup: %v", still)
 	}
 	assertNothingLeft(t, tmp)
+}
+
+// TestContainerWarmRerunFromACommittedImage: a container review keeps its
+// seeded cluster as an image; the next review of the same schema starts
+// from it and finds the same; qreview cache clean removes it.
+func TestContainerWarmRerunFromACommittedImage(t *testing.T) {
+	image, _ := containerImage(t)
+	cfg := paymentsConfig(t, image)
+	qreview(t, nil, "cache", "clean") // no image left by an earlier run
+	args := []string{"review", "testdata/payments", "--format", "json", "--db", "container", "--config", cfg}
+	cold := qreview(t, nil, args...)
+	warm := qreview(t, nil, args...)
+	if cold.code != exitFail || warm.code != exitFail {
+		t.Fatalf("exits %d, %d\n%s\n%s", cold.code, warm.code, cold.stderr, warm.stderr)
+	}
+	if !strings.Contains(cold.stderr, "kept the seeded cluster as image qreview-cache:") || !strings.Contains(warm.stderr, "warm: schema and 1,600,000 seeded rows") {
+		t.Fatalf("not kept, or not reused:\ncold:\n%s\nwarm:\n%s", cold.stderr, warm.stderr)
+	}
+	if c, w := decode(t, cold.stdout), decode(t, warm.stdout); !sameFindings(findingsOf(c), findingsOf(w)) {
+		t.Errorf("warm findings %v, cold %v", findingsOf(w), findingsOf(c))
+	}
+	clean := qreview(t, nil, "cache", "clean")
+	if !strings.Contains(clean.stdout, "removed image qreview-cache:") {
+		t.Errorf("cache clean removed no image:\n%s%s", clean.stdout, clean.stderr)
+	}
+	if ls := qreview(t, nil, "cache", "ls"); strings.Contains(ls.stdout, "qreview-cache:") {
+		t.Errorf("image still listed after clean:\n%s", ls.stdout)
+	}
 }

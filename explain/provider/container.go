@@ -75,6 +75,12 @@ func StartContainer(ctx context.Context, opts Options) (db *Database, err error)
 		}
 	}
 
+	var cache *containerCache
+	if opts.Cache != nil {
+		if cache, err = openContainerCache(ctx, cli, image, opts.Cache); err != nil {
+			fmt.Fprintf(opts.Log, "qreview: cache off: %v\n", err)
+		}
+	}
 	run := RunID()
 	remove := func() {
 		removeRun(cli, run)
@@ -89,6 +95,14 @@ func StartContainer(ctx context.Context, opts Options) (db *Database, err error)
 	// The password only keeps other local users out of a throwaway server
 	// that listens on a published port.
 	password := RunID() + RunID()
+	env := map[string]string{"POSTGRES_INITDB_ARGS": "--no-sync"}
+	runImage := image
+	if cache != nil {
+		env["PGDATA"] = cachedPGDATA
+		if cache.warm {
+			runImage, password = cache.tag, cache.password // its cluster has the password it was made with
+		}
+	}
 	cmd := []string{"postgres"}
 	for _, kv := range ServerSettings(opts.Settings) {
 		cmd = append(cmd, "-c", kv)
@@ -100,12 +114,12 @@ func StartContainer(ctx context.Context, opts Options) (db *Database, err error)
 	// is here; a Ctrl-C meanwhile takes effect right after.
 	startCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	ctr, err := postgres.Run(startCtx, image, // user and database: postgres
+	ctr, err := postgres.Run(startCtx, runImage, // user and database: postgres
 		postgres.WithPassword(password),
 		testcontainers.WithCmd(cmd...),
 		// fsync is off anyway, so initdb need not sync either: this is
 		// most of the start time on slow storage.
-		testcontainers.WithEnv(map[string]string{"POSTGRES_INITDB_ARGS": "--no-sync"}),
+		testcontainers.WithEnv(env),
 		testcontainers.WithLabels(map[string]string{
 			Label: "1", LabelRun: run, LabelPID: strconv.Itoa(os.Getpid()), LabelHost: host,
 		}),
@@ -128,8 +142,17 @@ func StartContainer(ctx context.Context, opts Options) (db *Database, err error)
 		}
 		return nil, fmt.Errorf("container PostgreSQL: PostgreSQL in container %.12s from %s: %w\n%s", id, image, err, containerLog(ctr))
 	}
-	return &Database{DSN: dsn, Provider: Container, Image: image,
-		Detail: fmt.Sprintf("container %.12s from %s", id, image), close: remove}, nil
+	db = &Database{DSN: dsn, Provider: Container, Image: image, Detail: fmt.Sprintf("container %.12s from %s", id, runImage)}
+	if cache != nil {
+		db.Warm, db.Meta = cache.warm, cache.meta
+	}
+	db.close = func() {
+		if cache != nil && !cache.warm && db.kept != nil {
+			cache.store(cli, id, password, db.kept, opts.Log)
+		}
+		remove()
+	}
+	return db, nil
 }
 
 // waitPublished waits until the server accepts a connection through its
