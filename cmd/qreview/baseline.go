@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -72,17 +71,7 @@ fails. Files are recorded relative to the repository root, so write and
 review may run from different directories. Commit the file; rerun write
 when findings are fixed.`,
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			if len(paths) == 0 {
-				paths = []string{"."}
-			}
-			if f.dsn == "" {
-				f.dsn = os.Getenv("QREVIEW_DSN")
-			}
-			logw := cmd.ErrOrStderr()
-			if f.quiet {
-				logw = io.Discard
-			}
-			res, err := review(cmd.Context(), f, paths, logw)
+			res, err := runReview(cmd, f, paths)
 			if err != nil {
 				return err
 			}
@@ -94,10 +83,12 @@ when findings are fixed.`,
 			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 				return fmt.Errorf("--output: %w", err)
 			}
-			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+			if err := writeFileAtomic(out, buf.Bytes()); err != nil {
 				return fmt.Errorf("--output: %w", err)
 			}
-			fmt.Fprintf(logw, "qreview: recorded %s in %s; review no longer counts them\n", findings(len(b.Findings)), out)
+			if !f.quiet {
+				fmt.Fprintf(cmd.ErrOrStderr(), "qreview: recorded %s in %s; review no longer counts them\n", findings(len(b.Findings)), out)
+			}
 			return nil
 		},
 	}

@@ -41,17 +41,7 @@ every query and reports what the rules find.
 Exit status: 0 no finding at or above fail-on, 1 the gate failed, 2 qreview
 could not do its job (bad flags or config, unreadable SQL, no database).`,
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			if len(paths) == 0 {
-				paths = []string{"."}
-			}
-			if f.dsn == "" {
-				f.dsn = os.Getenv("QREVIEW_DSN")
-			}
-			logw := cmd.ErrOrStderr()
-			if f.quiet {
-				logw = io.Discard
-			}
-			res, err := review(cmd.Context(), f, paths, logw)
+			res, err := runReview(cmd, f, paths)
 			if err != nil {
 				return err
 			}
@@ -81,6 +71,23 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on standard error")
 	fl.BoolVar(&f.noCache, "no-cache", false, "seed afresh instead of reusing a seeded database kept by an earlier run of the same schema and profile")
 	return cmd
+}
+
+// runReview runs the review the way every command does: paths default to
+// the working directory, the DSN may come from QREVIEW_DSN, progress goes
+// to standard error unless --quiet.
+func runReview(cmd *cobra.Command, f *reviewFlags, paths []string) (*report.Result, error) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	if f.dsn == "" {
+		f.dsn = os.Getenv("QREVIEW_DSN")
+	}
+	logw := cmd.ErrOrStderr()
+	if f.quiet {
+		logw = io.Discard
+	}
+	return review(cmd.Context(), f, paths, logw)
 }
 
 // review runs the pipeline: parse, database, schema, data, plans, rules.
