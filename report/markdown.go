@@ -37,7 +37,7 @@ func Markdown(w io.Writer, r *Result, opt MarkdownOptions) error {
 		rows = append(rows, findingRow(f, byID[f.Statement]))
 		details = append(details, findingDetails(i+1, f, byID[f.Statement]))
 	}
-	tail := baselinedSection(r)
+	tail := changeSection(r) + baselinedSection(r)
 
 	// Drop the details, then the rows, of the last findings until the
 	// report fits; noteReserve keeps room for the note that says so.
@@ -168,6 +168,39 @@ func planExcerpt(p *PlanSummary, f Finding) string {
 		parts = append(parts, fmt.Sprintf("… (%d more)", rest))
 	}
 	return strings.Join(parts, " → ")
+}
+
+// changeSection lists the change's statements with what applying them on
+// the seeded database took and the locks they held: the DBA's evidence
+// that the migration is safe to run against production.
+func changeSection(r *Result) string {
+	if r.Change == "" {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n### The change, applied to the seeded database\n\n%s\n", text(r.Change))
+	rows := 0
+	for _, s := range r.Statements {
+		m := s.Migration
+		if m == nil {
+			continue
+		}
+		if rows == 0 {
+			b.WriteString("\n| Statement | Took | Locks held | Note |\n|---|---|---|---|\n")
+		}
+		rows++
+		var locks []string
+		for _, l := range m.Locks {
+			lock := fmt.Sprintf("%s on %s", l.Mode, l.Table)
+			if l.Blocks != "" {
+				lock += " (blocks " + l.Blocks + ")"
+			}
+			locks = append(locks, lock)
+		}
+		fmt.Fprintf(&b, "| `%s:%d` %s | %.0f ms | %s | %s |\n", s.File, s.Line, cell(excerpt(s.SQL, 60)), m.TookMS,
+			cell(orDash(strings.Join(locks, ", "))), cell(orDash(m.Note)))
+	}
+	return b.String()
 }
 
 func baselinedSection(r *Result) string {
