@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qreview/qreview/analyzer"
 	"github.com/qreview/qreview/explain"
 )
 
@@ -20,6 +21,8 @@ var recordedCases = []struct {
 	measured   *explain.Measured
 	cfg        map[string]Config
 	want       string
+	before     string // plan-regression: the plan before the change
+	sql        string // the statement, when the rule reads it (default: a query)
 }{
 	{rule: "misestimate", plan: "analyze_misestimate", want: "warning: planner expected 51 rows from Seq Scan on payments, got 10,000 (196× off)"},
 	{rule: "misestimate", plan: "analyze_filter_removes_most"},   // 10,167 expected, 10,000 got
@@ -42,12 +45,33 @@ var recordedCases = []struct {
 		want: "error: took 1.15s on payments (1,000,000 rows) holding ShareLock: writes on payments wait for it"},
 	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: time.Millisecond, Locks: map[string]string{"payments": "AccessExclusiveLock"}}},
 	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: 1385 * time.Millisecond, Locks: map[string]string{"payments": "ShareUpdateExclusiveLock"}}},
+	{rule: "plan-regression", before: "index_scan", plan: "parallel_seq_scan_under_limit",
+		want: "error: plan got worse after the change's ANALYZE: Parallel Seq Scan on payments where Index Scan using payments_pkey on payments was used; " +
+			"index payments_pkey, which the query used, is gone; cost 8 → 14,716"},
+	{rule: "plan-regression", before: "parallel_seq_scan_under_limit", plan: "index_scan",
+		want: "notice: plan improved after the change's ANALYZE: Parallel Seq Scan on payments → Index Scan using payments_pkey on payments; cost 14,716 → 8"},
+	{rule: "plan-regression", before: "index_scan", plan: "index_scan"},
+	{rule: "unused-index", plan: "index_scan", sql: "CREATE INDEX payments_status_idx ON payments (status)", measured: &explain.Measured{},
+		want: "notice: no query of the repository uses payments_status_idx on payments"},
+	{rule: "unused-index", plan: "index_scan", sql: "CREATE INDEX payments_pkey ON payments (id)", measured: &explain.Measured{}}, // the recorded plan uses it
 }
 
 func TestPlanRulesOnRecordedPlans(t *testing.T) {
 	for _, tt := range recordedCases {
 		in := input(t, tt.plan)
 		in.Measured = tt.measured
+		in.Statement.Kind = "query"
+		if tt.before != "" {
+			in.Before = input(t, tt.before).Plan
+		}
+		if tt.sql != "" {
+			stmts, err := analyzer.ParseSQL("m.sql", tt.sql, analyzer.KindMigration)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.Statement = stmts[0]
+			in.Plans = map[*analyzer.Statement]*explain.Plan{{}: in.Plan}
+		}
 		got := messages(check(t, tt.cfg, in), tt.rule)
 		want := []string{}
 		if tt.want != "" {

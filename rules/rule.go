@@ -52,6 +52,15 @@ type Input struct {
 	Measured  *explain.Measured        // a migration of the change, applied on the seeded database
 	MsPerCost float64                  // this server's milliseconds per unit of plan cost (explain.Calibrate); 0 unknown
 
+	// Before the change's migrations (a query planned on the same seeded
+	// database before them), and the change statement after which its plan
+	// first got worse or failed (nil: only after the change's ANALYZE).
+	Before *explain.Plan
+	Cause  *analyzer.Statement
+	// Plans are every query's plans after the change, for rules on a
+	// migration statement that ask what the queries do with it.
+	Plans map[*analyzer.Statement]*explain.Plan
+
 	ignores []Ignore // the statement's qreview:ignore directives, found by Set.Check
 }
 

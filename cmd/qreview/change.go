@@ -16,8 +16,17 @@ type change struct {
 	why              string // which migrations were taken as the change, and why
 }
 
-func splitChange(src *analyzer.Source, cfg *config.Config) (change, error) {
+func splitChange(src *analyzer.Source, cfg *config.Config, changed map[string]bool) (change, error) {
 	all := src.Migrations
+	if changed != nil { // --base: the migrations from the first changed one on
+		for i, m := range all {
+			if changed[canonical(m.File)] {
+				return change{base: all[:i], migrations: all[i:],
+					why: fmt.Sprintf("%s and after, changed since --base", filepath.Base(m.File))}, nil
+			}
+		}
+		return change{base: all, why: "none: no migration changed since --base"}, nil
+	}
 	if after := cfg.Change.AfterMigration; after != "" {
 		for i, m := range all {
 			if m.Version == after {

@@ -17,7 +17,7 @@ import (
 // inside tx, timing each statement and reading the locks it holds, then
 // ANALYZEs the tables they touched so that the plans see the change.
 func applyChange(ctx context.Context, tx pgx.Tx, db *provider.Database, ch change, cfg *config.Config,
-	errs map[*analyzer.Statement]error, log func(string, ...any)) (map[*analyzer.Statement]explain.Measured, error) {
+	errs map[*analyzer.Statement]error, log func(string, ...any), afterEach func(context.Context, *analyzer.Statement) error) (map[*analyzer.Statement]explain.Measured, error) {
 	log("change: %s", ch.why)
 	measured := map[*analyzer.Statement]explain.Measured{}
 	touched := map[string]bool{}
@@ -55,6 +55,9 @@ func applyChange(ctx context.Context, tx pgx.Tx, db *provider.Database, ch chang
 			touched[table] = true
 		}
 		log("  %s:%d %s in %s%s", st.File, st.Line, firstWords(st.SQL, 4), m.Took.Round(time.Millisecond), lockNote(m))
+		if err := afterEach(ctx, st); err != nil {
+			return nil, err
+		}
 	}
 	if err := analyzeNew(ctx, tx, touched); err != nil {
 		return nil, err
@@ -94,8 +97,9 @@ func analyzeNew(ctx context.Context, tx pgx.Tx, touched map[string]bool) error {
 }
 
 // planQueries asks for the plan of every query, within statement_timeout.
+// analyze is the config's analyze mode: off, select or all.
 func planQueries(ctx context.Context, db explain.DB, queries []*analyzer.Statement, cfg *config.Config,
-	errs map[*analyzer.Statement]error, log func(string, ...any)) (map[*analyzer.Statement]*explain.Plan, error) {
+	errs map[*analyzer.Statement]error, log func(string, ...any), analyze string) (map[*analyzer.Statement]*explain.Plan, error) {
 	phase := time.Now()
 	plans := map[*analyzer.Statement]*explain.Plan{}
 	for _, st := range queries {
@@ -103,7 +107,7 @@ func planQueries(ctx context.Context, db explain.DB, queries []*analyzer.Stateme
 			continue
 		}
 		run := explain.Explain
-		if cfg.Analyze == "all" || (cfg.Analyze == "select" && st.ReadOnly()) {
+		if analyze == "all" || (analyze == "select" && st.ReadOnly()) {
 			run = explain.ExplainAnalyze
 		}
 		var plan *explain.Plan

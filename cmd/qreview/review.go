@@ -124,7 +124,7 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if _, _, err := loadBaseline(f); err != nil {
 		return nil, err
 	}
-	statements, err := reviewedStatements(src, f)
+	changed, err := changedFiles(src, f)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 		kind = cfg.Database.Provider
 	}
 
-	ch, err := splitChange(src, cfg)
+	ch, err := splitChange(src, cfg, changed)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,11 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	measured, err := applyChange(ctx, tx, db, ch, cfg, errs, log)
+	regressions := newRegressions(ch)
+	if err := regressions.planBefore(ctx, tx, src.Queries, cfg); err != nil {
+		return nil, err
+	}
+	measured, err := applyChange(ctx, tx, db, ch, cfg, errs, log, regressions.afterStatement(tx, src.Queries, cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -185,22 +189,42 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	plans, err := planQueries(ctx, tx, src.Queries, cfg, errs, log)
+	plans, err := planQueries(ctx, tx, src.Queries, cfg, errs, log, cfg.Analyze)
 	if err != nil {
 		return nil, err
+	}
+	if regressions.active {
+		log("compared the plans before the change and after each of its statements in %s", regressions.took.Round(time.Millisecond))
 	}
 	msPerCost, err := explain.Calibrate(ctx, tx, tables)
 	if err != nil {
 		return nil, err
 	}
 
+	// Every statement is checked; with --base only the changed files'
+	// findings count, and the regressions the change causes anywhere.
+	reviewed := map[*analyzer.Statement]bool{}
+	for _, st := range reviewedStatements(src, changed) {
+		reviewed[st] = true
+	}
 	var findings []rules.Finding
-	for _, st := range statements {
-		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src, MsPerCost: msPerCost}
+	var statements []*analyzer.Statement
+	for _, st := range src.Statements() {
+		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src, MsPerCost: msPerCost,
+			Before: regressions.before[st], Cause: regressions.cause[st], Plans: plans}
 		if m, ok := measured[st]; ok {
 			in.Measured = &m
 		}
-		findings = append(findings, ruleSet.Check(in)...)
+		kept := 0
+		for _, f := range ruleSet.Check(in) {
+			if reviewed[st] || f.Rule.ID == "plan-regression" {
+				findings = append(findings, f)
+				kept++
+			}
+		}
+		if reviewed[st] || kept > 0 {
+			statements = append(statements, st)
+		}
 	}
 	if err := proveIndexes(ctx, tx, findings, plans, cfg); err != nil {
 		return nil, err

@@ -9,14 +9,12 @@ import (
 	"github.com/qreview/qreview/internal/gitdiff"
 )
 
-// reviewedStatements are the statements whose findings count: all of
-// them, or with --base only those in files changed since the merge base
-// with that revision. Every migration is applied to build the schema
-// whatever is reviewed.
-func reviewedStatements(src *analyzer.Source, f *reviewFlags) ([]*analyzer.Statement, error) {
+// changedFiles is, with --base, the set of files changed since the merge
+// base with that revision (canonical paths); nil without --base.
+func changedFiles(src *analyzer.Source, f *reviewFlags) (map[string]bool, error) {
 	all := src.Statements()
 	if f.base == "" || len(all) == 0 {
-		return all, nil
+		return nil, nil
 	}
 	// The repository is the one holding the reviewed files, wherever
 	// qreview runs from.
@@ -24,17 +22,30 @@ func reviewedStatements(src *analyzer.Source, f *reviewFlags) ([]*analyzer.State
 	if err != nil {
 		return nil, fmt.Errorf("--base: %w", err)
 	}
-	isChanged := map[string]bool{}
+	set := map[string]bool{}
 	for _, file := range changed {
-		isChanged[canonical(file)] = true
+		set[canonical(file)] = true
+	}
+	return set, nil
+}
+
+// reviewedStatements are the statements whose findings count: all of
+// them, or with --base only those in changed files. Every migration is
+// applied to build the schema whatever is reviewed, and every query is
+// planned before and after the change, whose regressions count wherever
+// they are.
+func reviewedStatements(src *analyzer.Source, changed map[string]bool) []*analyzer.Statement {
+	all := src.Statements()
+	if changed == nil {
+		return all
 	}
 	var reviewed []*analyzer.Statement
 	for _, st := range all {
-		if isChanged[canonical(st.File)] {
+		if changed[canonical(st.File)] {
 			reviewed = append(reviewed, st)
 		}
 	}
-	return reviewed, nil
+	return reviewed
 }
 
 // canonical is a file's absolute path with symbolic links resolved: a

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/qreview/qreview/analyzer"
+	"github.com/qreview/qreview/config"
+	"github.com/qreview/qreview/explain"
+	"github.com/qreview/qreview/rules"
+)
+
+// regressions holds what a change does to the queries: their plans before
+// the change's migrations, and for each query whose plan got worse or
+// broke, the migration statement after which that first happened.
+type regressions struct {
+	active bool // the change has migrations: otherwise no second planning pass
+	before map[*analyzer.Statement]*explain.Plan
+	cause  map[*analyzer.Statement]*analyzer.Statement
+	took   time.Duration // planning spent on the comparison
+}
+
+func newRegressions(ch change) *regressions {
+	return &regressions{active: len(statementsOf(ch.migrations)) > 0,
+		before: map[*analyzer.Statement]*explain.Plan{}, cause: map[*analyzer.Statement]*analyzer.Statement{}}
+}
+
+// planBefore plans every query before the change. Plans are compared by
+// their estimates, so no query is run (EXPLAIN without ANALYZE).
+func (r *regressions) planBefore(ctx context.Context, db explain.DB, queries []*analyzer.Statement, cfg *config.Config) error {
+	if !r.active {
+		return nil
+	}
+	start := time.Now()
+	plans, err := planQueries(ctx, db, queries, cfg, map[*analyzer.Statement]error{}, func(string, ...any) {}, "off")
+	r.before = plans
+	r.took += time.Since(start)
+	return err
+}
+
+// afterStatement re-plans the queries after each change statement and
+// blames the statement for the queries it first made worse or broke.
+func (r *regressions) afterStatement(db explain.DB, queries []*analyzer.Statement, cfg *config.Config) func(context.Context, *analyzer.Statement) error {
+	thresholds := explain.Thresholds{}
+	if rule := rules.Lookup("plan-regression"); rule != nil {
+		thresholds = explain.Thresholds{MinRows: rule.Options["min-rows"], Factor: rule.Options["factor"], MinCost: rule.Options["min-cost"]}
+	}
+	return func(ctx context.Context, st *analyzer.Statement) error {
+		if !r.active {
+			return nil
+		}
+		start := time.Now()
+		defer func() { r.took += time.Since(start) }()
+		errs := map[*analyzer.Statement]error{}
+		now, err := planQueries(ctx, db, queries, cfg, errs, func(string, ...any) {}, "off")
+		if err != nil {
+			return err
+		}
+		tables, err := explain.Tables(ctx, db)
+		if err != nil {
+			return err
+		}
+		for q, before := range r.before {
+			if r.cause[q] != nil || before == nil {
+				continue
+			}
+			if errs[q] != nil || (now[q] != nil && explain.ComparePlans(before, now[q], tables, thresholds).Worse) {
+				r.cause[q] = st
+			}
+		}
+		return nil
+	}
+}
