@@ -91,8 +91,12 @@ func (c *localCache) store(meta []byte, logw io.Writer) {
 	for _, e := range entries {
 		total += e.Bytes
 	}
-	fmt.Fprintf(logw, "qreview: cache: kept the seeded cluster in %s (%s); %d entries, %s in all (--no-cache skips, qreview cache clean empties)\n",
-		entry, megabytes(dirSize(entry)), len(entries), megabytes(total))
+	kept := fmt.Sprintf("%d clusters", len(entries))
+	if len(entries) == 1 {
+		kept = "1 cluster"
+	}
+	fmt.Fprintf(logw, "qreview: cache: kept the seeded cluster in %s (%s); %s, %s in all (--no-cache skips, qreview cache clean empties)\n",
+		entry, megabytes(dirSize(entry)), kept, megabytes(total))
 }
 
 // release unlocks the entry; a staging dir not stored is removed.
