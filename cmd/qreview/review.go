@@ -120,6 +120,10 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if err != nil {
 		return nil, err
 	}
+	if len(src.Statements()) == 0 {
+		return nil, fmt.Errorf("no SQL statements in the .sql files under %s: nothing to review (check the paths, and include/exclude in %s)",
+			strings.Join(paths, ", "), orDefault(cfg.Path, "the config"))
+	}
 	// What needs no database is checked before one is started.
 	if _, _, err := loadBaseline(f); err != nil {
 		return nil, err

@@ -162,6 +162,17 @@ func TestBrokenSQLExits2WithFileLine(t *testing.T) {
 	}
 }
 
+func TestNothingToReviewIsAnErrorAndStartsNoDatabase(t *testing.T) {
+	dir := writeProject(t, map[string]string{"README.md": "no SQL here"})
+	r := qreview(t, nil, "review", dir)
+	if r.code != exitBroken || !strings.Contains(r.stderr, "no SQL statements in the .sql files under "+dir) {
+		t.Errorf("exit %d, stderr %q; want exit 2 saying there is nothing to review", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "ready in") {
+		t.Errorf("a database was started for nothing:\n%s", r.stderr)
+	}
+}
+
 func TestConfigErrorsNameTheKey(t *testing.T) {
 	tests := []struct{ config, want string }{
 		{"fail-on: error\ndatabse:\n  provider: local\n", `.qreview.yaml: line 2: unknown key "databse"`},
