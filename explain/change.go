@@ -92,6 +92,7 @@ func transactional(st *analyzer.Statement) (sql, lock, note string, skip bool) {
 		tree.GetIndexStmt().Concurrent = false
 	case tree.GetDropStmt().GetConcurrent():
 		tree.GetDropStmt().Concurrent = false
+	case withoutConcurrently(tree.GetReindexStmt()):
 	case tree.GetVacuumStmt() != nil && tree.GetVacuumStmt().IsVacuumcmd:
 		return "", "", "VACUUM is not run: it cannot run in the review's transaction", true
 	default:
@@ -103,4 +104,19 @@ func transactional(st *analyzer.Statement) (sql, lock, note string, skip bool) {
 	}
 	return deparsed, "ShareUpdateExclusiveLock",
 		"timed without CONCURRENTLY (CONCURRENTLY cannot run in a transaction; it takes longer but only a SHARE UPDATE EXCLUSIVE lock)", false
+}
+
+// withoutConcurrently drops REINDEX's CONCURRENTLY option and reports
+// whether it had one.
+func withoutConcurrently(r *pg_query.ReindexStmt) bool {
+	if r == nil {
+		return false
+	}
+	for i, p := range r.Params {
+		if p.GetDefElem().GetDefname() == "concurrently" {
+			r.Params = append(r.Params[:i], r.Params[i+1:]...)
+			return true
+		}
+	}
+	return false
 }

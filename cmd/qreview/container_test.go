@@ -209,14 +209,7 @@ func TestContainerInterruptLeavesNothing(t *testing.T) {
 		t.Run(strings.TrimSpace(phase)+" "+tc.sig.String(), func(t *testing.T) {
 			tmp := scratchTmp(t)
 			cmd, _, _ := command(t, tmp, nil, "review", "testdata/payments", "--db", "container", "--config", cfg, "--no-cache")
-			cmd.Stderr = nil
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			stderr := startReading(t, cmd)
 			pid := cmd.Process.Pid
 			var mu sync.Mutex
 			var seen []string

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,6 +74,21 @@ func command(t *testing.T, tmp string, env []string, args ...string) (*exec.Cmd,
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	return cmd, &stdout, &stderr
+}
+
+// startReading starts cmd with its standard error as a pipe to read while
+// it runs (to signal it at a phase of the run).
+func startReading(t *testing.T, cmd *exec.Cmd) io.Reader {
+	t.Helper()
+	cmd.Stderr = nil
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return stderr
 }
 
 // qreview runs the binary to completion and then checks that it left

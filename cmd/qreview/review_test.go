@@ -291,14 +291,7 @@ func TestInterruptLeavesNothing(t *testing.T) {
 		t.Run(strings.TrimSpace(phase), func(t *testing.T) {
 			tmp := scratchTmp(t)
 			cmd, _, _ := command(t, tmp, nil, "review", "testdata/payments", "--db", "local")
-			cmd.Stderr = nil
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			stderr := startReading(t, cmd)
 			lines := bufio.NewScanner(stderr)
 			var seen []string
 			for lines.Scan() {

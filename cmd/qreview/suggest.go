@@ -17,14 +17,14 @@ import (
 // the server has it (a privileged step, like any CREATE EXTENSION), so
 // that index suggestions are proven with hypothetical indexes instead of
 // real builds. Without it, proofs build the index in a savepoint.
-func installHypopg(ctx context.Context, db *provider.Database) bool {
+// Whether it worked is read later from pg_extension (explain.HasHypopg).
+func installHypopg(ctx context.Context, db *provider.Database) {
 	admin, err := explain.Connect(ctx, db.AdminDSN)
 	if err != nil {
-		return false
+		return
 	}
 	defer admin.Close(context.WithoutCancel(ctx))
-	_, err = admin.Exec(ctx, "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg') THEN CREATE EXTENSION IF NOT EXISTS hypopg; END IF; END $$")
-	return err == nil
+	admin.Exec(ctx, "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg') THEN CREATE EXTENSION IF NOT EXISTS hypopg; END IF; END $$")
 }
 
 // proveIndexes gives each large-table scan finding an index suggestion the
