@@ -27,6 +27,10 @@ type Config struct {
 	Scale    seed.Profile            `yaml:"scale"`
 	Rules    map[string]rules.Config `yaml:"rules"`
 
+	// Services: each one's connection pool and calls per second by query
+	// name, for pool-saturation and qreview load (services.go).
+	Services map[string]Service `yaml:"services"`
+
 	Change Change `yaml:"change"`
 
 	// Globs on paths relative to each reviewed directory: only matching
@@ -44,7 +48,31 @@ type Config struct {
 	StatementTimeout time.Duration `yaml:"statement_timeout"`
 	LockTimeout      time.Duration `yaml:"lock_timeout"`
 
+	// How parameterized queries are planned (see "Plans" in the README):
+	// plan_cache_mode as production's connections set it (auto, or
+	// force_generic_plan behind a pooler that keeps prepared statements),
+	// the page size and depth LIMIT $n and OFFSET $n get, and values
+	// pinned per query name: params: {ListPayments: {$1: pending}}.
+	PlanCacheMode string                        `yaml:"plan_cache_mode"`
+	PageSize      int                           `yaml:"page_size"`
+	PageOffset    int                           `yaml:"page_offset"`
+	Params        map[string]map[string]*string `yaml:"params"`
+
+	// Postmortems is the folder of incident records (postmortem/), relative
+	// to the config file's directory: findings that repeat their query
+	// shapes fail the gate citing them.
+	Postmortems string `yaml:"postmortems"`
+
 	Path string `yaml:"-"` // where it was read from, "" for defaults
+}
+
+// PostmortemDir is the postmortems folder as a path from the working
+// directory, "" when none is configured.
+func (c *Config) PostmortemDir() string {
+	if c.Postmortems == "" || filepath.IsAbs(c.Postmortems) {
+		return c.Postmortems
+	}
+	return filepath.Join(filepath.Dir(c.Path), c.Postmortems)
 }
 
 // Change says which migrations are the change under review: they are
@@ -65,7 +93,8 @@ type Database struct {
 
 // Default is the config when no file is found.
 func Default() *Config {
-	return &Config{FailOn: "error", Analyze: "select", Database: Database{Provider: "auto"}, StatementTimeout: 2 * time.Minute, LockTimeout: 10 * time.Second}
+	return &Config{FailOn: "error", Analyze: "select", Database: Database{Provider: "auto"}, StatementTimeout: 2 * time.Minute, LockTimeout: 10 * time.Second,
+		PlanCacheMode: "auto", PageSize: 50, PageOffset: 100}
 }
 
 // Find returns the config file to use: explicit if given, else
@@ -111,8 +140,19 @@ func Load(path string) (*Config, error) {
 	if cfg.StatementTimeout <= 0 || cfg.LockTimeout <= 0 {
 		return nil, fmt.Errorf("%s: statement_timeout and lock_timeout must be positive durations such as 30s", path)
 	}
+	if err := cfg.checkPlanning(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	if cfg.Database.Image != "" && cfg.Database.Version != "" {
 		return nil, fmt.Errorf("%s: database: give image or version, not both", path)
+	}
+	if err := checkServices(cfg.Services); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if dir := cfg.PostmortemDir(); dir != "" {
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			return nil, fmt.Errorf("%s: postmortems: %s is not a directory (the path is relative to the config file's directory)", path, dir)
+		}
 	}
 	return cfg, nil
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,57 +51,41 @@ func ExplainAnalyze(ctx context.Context, conn DB, st *analyzer.Statement) (*Plan
 	return explain(ctx, conn, st, st.Params == 0)
 }
 
-func explain(ctx context.Context, conn DB, st *analyzer.Statement, analyze bool) (*Plan, error) {
-	name := "qreview_" + strings.ToLower(st.ID)
-	plan, prepared, err := explainInTx(ctx, conn, st, name, analyze)
-	if prepared {
-		// Prepared statements outlive a rollback. Only one that exists is
-		// deallocated: a failing DEALLOCATE would abort the caller's
-		// transaction when conn is one.
-		conn.Exec(context.WithoutCancel(ctx), "DEALLOCATE "+name)
+func explain(ctx context.Context, conn DB, st *analyzer.Statement, analyze bool) (plan *Plan, err error) {
+	if st.Params > 0 {
+		p, err := Prepare(ctx, conn, st)
+		if err != nil {
+			return nil, err
+		}
+		defer func() {
+			if cErr := p.Close(ctx); cErr != nil && err == nil {
+				plan, err = nil, cErr
+			}
+		}()
+		return p.Generic(ctx)
 	}
-	return plan, err
-}
-
-func explainInTx(ctx context.Context, conn DB, st *analyzer.Statement, name string, analyze bool) (plan *Plan, prepared bool, err error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer func() {
 		if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && err == nil {
-			err = rbErr
+			plan, err = nil, rbErr
 		}
 	}()
 	options := "FORMAT JSON"
 	if analyze {
 		options = "ANALYZE, BUFFERS, FORMAT JSON"
 	}
-	query := "EXPLAIN (" + options + ") " + st.SQL
-	if st.Params > 0 {
-		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
-			return nil, prepared, err
-		}
-		if _, err := tx.Exec(ctx, "PREPARE "+name+" AS "+st.SQL); err != nil {
-			return nil, false, ServerError(err)
-		}
-		prepared = true
-		query = fmt.Sprintf("EXPLAIN (%s) EXECUTE %s(%s)", options, name, nulls(st.Params))
-	}
 	var text string
-	if err := tx.QueryRow(ctx, query, pgx.QueryExecModeSimpleProtocol).Scan(&text); err != nil {
-		return nil, prepared, ServerError(err)
+	if err := tx.QueryRow(ctx, "EXPLAIN ("+options+") "+st.SQL, pgx.QueryExecModeSimpleProtocol).Scan(&text); err != nil {
+		return nil, ServerError(err)
 	}
-	plan, err = ParsePlan([]byte(text))
-	if err != nil {
-		return nil, prepared, err
+	if plan, err = ParsePlan([]byte(text)); err != nil {
+		return nil, err
 	}
-	plan.Generic, plan.Analyzed = st.Params > 0, analyze
-	return plan, prepared, nil
-}
-
-func nulls(n int) string {
-	return strings.TrimSuffix(strings.Repeat("NULL, ", n), ", ")
+	plan.Analyzed = analyze
+	return plan, nil
 }
 
 // Table is what the planner knows of a table after ANALYZE, and its

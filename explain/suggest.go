@@ -80,7 +80,9 @@ func ProposeIndex(st *analyzer.Statement, table string) string {
 // place: hypothetical (hypopg) when the extension is there, else really
 // built inside a savepoint that is rolled back. It returns nil when the
 // plan does not use the index or costs no less.
-func ProveIndex(ctx context.Context, db DB, st *analyzer.Statement, create string, before *Plan, hypopg bool) (*IndexProof, error) {
+//
+// The plan is re-taken the way before was: generic, or custom for set.
+func ProveIndex(ctx context.Context, db DB, st *analyzer.Statement, create string, before *Plan, set *ParamSet, hypopg bool) (*IndexProof, error) {
 	sp, err := db.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -99,7 +101,7 @@ func ProveIndex(ctx context.Context, db DB, st *analyzer.Statement, create strin
 	} else if _, err := sp.Exec(ctx, strings.Replace(def, "CREATE INDEX ON", "CREATE INDEX "+marker+" ON", 1)); err != nil {
 		return nil, ServerError(err)
 	}
-	after, err := Explain(ctx, sp, st)
+	after, err := replan(ctx, sp, st, set)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +112,23 @@ func ProveIndex(ctx context.Context, db DB, st *analyzer.Statement, create strin
 	}
 	proof.CostAfter, proof.After = after.Root.TotalCost, after
 	return proof, nil
+}
+
+// replan plans st again: generic (set nil) or custom for set.
+func replan(ctx context.Context, db DB, st *analyzer.Statement, set *ParamSet) (plan *Plan, err error) {
+	if set == nil {
+		return Explain(ctx, db, st)
+	}
+	p, err := Prepare(ctx, db, st)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cErr := p.Close(ctx); cErr != nil && err == nil {
+			plan, err = nil, cErr
+		}
+	}()
+	return p.Custom(ctx, *set)
 }
 
 // HasHypopg reports whether hypothetical indexes can be made here.

@@ -46,7 +46,7 @@ func TestProveIndexWithHypopgAndWithARealIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		create := ProposeIndex(rare, "tickets")
-		proof, err := ProveIndex(ctx, conn, rare, create, before, hypopg)
+		proof, err := ProveIndex(ctx, conn, rare, create, before, nil, hypopg)
 		if err != nil || proof == nil {
 			t.Fatalf("hypopg %v: proof %+v, err %v; want the index proven", hypopg, proof, err)
 		}
@@ -55,7 +55,7 @@ func TestProveIndexWithHypopgAndWithARealIndex(t *testing.T) {
 				hypopg, proof.CostBefore, proof.CostAfter, proof.After.Root.Label())
 		}
 		before, _ = Explain(ctx, conn, common)
-		if proof, err := ProveIndex(ctx, conn, common, ProposeIndex(common, "tickets"), before, hypopg); err != nil || proof != nil {
+		if proof, err := ProveIndex(ctx, conn, common, ProposeIndex(common, "tickets"), before, nil, hypopg); err != nil || proof != nil {
 			t.Errorf("hypopg %v: index on a 99%% value proven (%+v, %v); the planner should keep scanning", hypopg, proof, err)
 		}
 	}

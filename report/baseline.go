@@ -6,8 +6,6 @@ import (
 	"io"
 	"path/filepath"
 	"sort"
-
-	"github.com/qreview/qreview/rules"
 )
 
 // BaselineSchema names the baseline file's format.
@@ -105,23 +103,8 @@ func (b *Baseline) Apply(r *Result, path func(string) string) {
 		kept = append(kept, f)
 	}
 	r.Findings = kept
-	r.Summary.Errors, r.Summary.Warnings, r.Summary.Notices = 0, 0, 0
 	r.Summary.Baselined = len(r.Baselined)
-	r.Verdict = "pass"
-	failOn := rules.Severity(r.FailOn)
-	for _, f := range kept {
-		switch rules.Severity(f.Severity) {
-		case rules.Error:
-			r.Summary.Errors++
-		case rules.Warning:
-			r.Summary.Warnings++
-		case rules.Notice:
-			r.Summary.Notices++
-		}
-		if rules.Severity(f.Severity).Rank() >= failOn.Rank() {
-			r.Verdict = "fail"
-		}
-	}
+	r.Recount()
 }
 
 // keyer makes the baseline key of r's findings.

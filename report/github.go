@@ -132,6 +132,9 @@ func annotate(a *githubactions.Action, s rules.Severity, f Finding, st Statement
 	if st.Name != "" {
 		msg = st.Name + ": " + msg
 	}
+	for _, c := range f.Citations {
+		msg += "\nPostmortem: " + c
+	}
 	if f.Suggestion != "" {
 		msg += "\nSuggestion: " + f.Suggestion
 	}

@@ -37,7 +37,7 @@ func Markdown(w io.Writer, r *Result, opt MarkdownOptions) error {
 		rows = append(rows, findingRow(f, byID[f.Statement]))
 		details = append(details, findingDetails(i+1, f, byID[f.Statement]))
 	}
-	tail := changeSection(r) + baselinedSection(r)
+	tail := changeSection(r) + baselinedSection(r) + approvalsSection(r)
 
 	// Drop the details, then the rows, of the last findings until the
 	// report fits; noteReserve keeps room for the note that says so.
@@ -118,11 +118,17 @@ func findingDetails(n int, f Finding, st Statement) string {
 		fmt.Fprintf(&b, ": %s", text(rule.Summary))
 	}
 	fmt.Fprintf(&b, "\n\n%s\n", text(f.Message))
+	for _, c := range f.Citations {
+		fmt.Fprintf(&b, "\n**Postmortem:** %s\n", text(c))
+	}
 	if f.Suggestion != "" {
 		fmt.Fprintf(&b, "\n**Suggestion:** %s\n", text(f.Suggestion))
 	}
-	if p := st.Plan; p != nil {
-		fmt.Fprintf(&b, "\n**Plan** (cost %s%s): %s\n", format.Count(p.TotalCost), genericNote(p), planExcerpt(p, f))
+	if p := st.PlanFor(f); p != nil {
+		fmt.Fprintf(&b, "\n**Plan** (cost %s%s): %s\n", format.Count(p.TotalCost), text(planNote(p)), planExcerpt(p, f))
+	}
+	if f.PlanCache != "" {
+		fmt.Fprintf(&b, "\n**Plan cache:** %s\n", text(f.PlanCache))
 	}
 	if st.SQL != "" {
 		fmt.Fprintf(&b, "\n<details><summary>SQL</summary>\n\n%s\n</details>\n", fenced("sql", st.SQL))

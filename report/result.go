@@ -29,6 +29,14 @@ type Result struct {
 	Baselined []Finding `json:"baselined,omitempty"`
 	// Change says which migrations were taken as the change, and why.
 	Change string `json:"change,omitempty"`
+	// Approved are findings on statements a DBA approved (approval.go):
+	// reported with who, when and why, not counted.
+	Approved []Finding `json:"approved,omitempty"`
+	// Approvals are the approvals that match a reviewed statement, in force
+	// or expired.
+	Approvals []Approval `json:"approvals,omitempty"`
+	// Rollbacks are the change's migrations and their down/undo parts.
+	Rollbacks []Rollback `json:"rollbacks,omitempty"`
 }
 
 type Tool struct {
@@ -62,6 +70,11 @@ type Statement struct {
 	Plan        *PlanSummary `json:"plan"`
 	Error       *string      `json:"error"`
 	Migration   *Migration   `json:"migration,omitempty"` // a statement of the change, measured on the seeded database
+	// A parameterized query's plans: generic, and custom for each value
+	// set, and the plan cache's choice between them (plans.go). Plan is
+	// the one production runs (for custom plans: the typical value's).
+	Plans     []PlanSummary        `json:"plans,omitempty"`
+	PlanCache *explain.CacheChoice `json:"plan_cache,omitempty"`
 }
 
 // Migration is what applying a statement of the change showed.
@@ -81,11 +94,19 @@ type Lock struct {
 // PlanSummary is the judged plan in brief; Nodes lists every node of the
 // tree in depth-first order as EXPLAIN labels them.
 type PlanSummary struct {
-	TotalCost float64  `json:"total_cost"`
-	PlanRows  float64  `json:"plan_rows"`
-	ActualMS  *float64 `json:"actual_ms"`
-	Generic   bool     `json:"generic"`
-	Nodes     []string `json:"nodes"`
+	TotalCost float64   `json:"total_cost"`
+	PlanRows  float64   `json:"plan_rows"`
+	ActualMS  *float64  `json:"actual_ms"`
+	Generic   bool      `json:"generic"`
+	Nodes     []string  `json:"nodes"`
+	Tree      *PlanNode `json:"tree,omitempty"` // the whole tree, for the HTML report (plantree.go)
+
+	// Of a parameterized query's plans (statements[].plans): which plan
+	// ("generic plan", "custom plan for the rare value ($1='closed')"),
+	// the values, and whether production runs it (plans.go).
+	Label  string       `json:"label,omitempty"`
+	Values []ParamValue `json:"values,omitempty"`
+	Runs   *bool        `json:"runs,omitempty"`
 }
 
 type Finding struct {
@@ -98,6 +119,14 @@ type Finding struct {
 	Suggestion  string         `json:"suggestion"`
 	Evidence    map[string]any `json:"evidence"`
 	Postmortems []string       `json:"postmortems"`
+	// Citations say, for people, why each of Postmortems is cited ("this
+	// query shape caused PM-2025-12-05: payments failed for 30 min (file)").
+	Citations []string  `json:"citations,omitempty"`
+	Approval  *Approval `json:"approval,omitempty"` // approved, or an approval that expired
+	// Plan names the plan it was found in; PlanCache says in one line
+	// which plan the plan cache runs and why (parameterized queries).
+	Plan      string `json:"plan,omitempty"`
+	PlanCache string `json:"plan_cache,omitempty"`
 }
 
 type Summary struct {
@@ -106,6 +135,7 @@ type Summary struct {
 	Warnings   int `json:"warnings"`
 	Notices    int `json:"notices"`
 	Baselined  int `json:"baselined,omitempty"`
+	Approved   int `json:"approved,omitempty"`
 }
 
 // Review is what the pipeline hands the report: every statement, the
@@ -119,6 +149,7 @@ type Review struct {
 	Errors     map[*analyzer.Statement]error
 	Findings   []rules.Finding
 	Measured   map[*analyzer.Statement]explain.Measured
+	Judged     map[*analyzer.Statement]*explain.Judged // every plan of each query (nil: Plans only)
 	Change     string
 }
 
@@ -145,27 +176,39 @@ func Build(r Review) *Result {
 		if m, ok := r.Measured[st]; ok {
 			s.Migration = migration(m)
 		}
+		s.Plans, s.PlanCache = judgedPlans(r.Judged[st])
 		res.Statements = append(res.Statements, s)
 	}
 	for _, f := range r.Findings {
 		res.Findings = append(res.Findings, Finding{
 			Rule: f.Rule.ID, Severity: string(f.Severity), Statement: f.Statement.ID,
 			File: f.Statement.File, Line: f.Statement.Line, Message: f.Message, Suggestion: f.Suggestion,
-			Evidence: orEmpty(f.Evidence), Postmortems: []string{},
+			Evidence: orEmpty(f.Evidence), Postmortems: []string{}, Plan: f.Plan, PlanCache: f.PlanCache,
 		})
-		switch f.Severity {
+	}
+	res.Recount()
+	return res
+}
+
+// Recount makes the summary and the verdict those of the findings, after
+// the baseline, approvals or postmortem links moved or re-levelled some.
+func (r *Result) Recount() {
+	r.Summary.Errors, r.Summary.Warnings, r.Summary.Notices = 0, 0, 0
+	r.Verdict = "pass"
+	failOn := rules.Severity(r.FailOn)
+	for _, f := range r.Findings {
+		switch rules.Severity(f.Severity) {
 		case rules.Error:
-			res.Summary.Errors++
+			r.Summary.Errors++
 		case rules.Warning:
-			res.Summary.Warnings++
+			r.Summary.Warnings++
 		case rules.Notice:
-			res.Summary.Notices++
+			r.Summary.Notices++
 		}
-		if f.Severity.Rank() >= r.FailOn.Rank() {
-			res.Verdict = "fail"
+		if rules.Severity(f.Severity).Rank() >= failOn.Rank() {
+			r.Verdict = "fail"
 		}
 	}
-	return res
 }
 
 func migration(m explain.Measured) *Migration {
@@ -189,6 +232,7 @@ func summarize(p *explain.Plan) *PlanSummary {
 	for _, n := range p.Nodes() {
 		s.Nodes = append(s.Nodes, n.Label())
 	}
+	s.Tree = planTree(p.Root, p.Analyzed)
 	return s
 }
 

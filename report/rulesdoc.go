@@ -40,7 +40,7 @@ func RulesDoc(w io.Writer) error {
 			sort.Strings(keys)
 			b.WriteString("| Option | Default |\n|---|---|\n")
 			for _, k := range keys {
-				fmt.Fprintf(&b, "| `%s` | %s |\n", k, format.Count(r.Options[k]))
+				fmt.Fprintf(&b, "| `%s` | %s |\n", k, format.Number(r.Options[k]))
 			}
 			b.WriteString("\n")
 		}

@@ -125,6 +125,9 @@ func sarifMessage(f Finding, st Statement) string {
 	if st.Name != "" {
 		msg = st.Name + ": " + msg
 	}
+	for _, c := range f.Citations {
+		msg += "\nPostmortem: " + c
+	}
 	if f.Suggestion != "" {
 		msg += "\nSuggestion: " + f.Suggestion
 	}

@@ -32,16 +32,24 @@ func Text(w io.Writer, r *Result) error {
 			name = st.Name + ": "
 		}
 		fmt.Fprintf(&b, "%s:%d: %s [%s] %s%s\n", f.File, f.Line, f.Severity, f.Rule, name, f.Message)
+		for _, c := range f.Citations {
+			fmt.Fprintf(&b, "    postmortem: %s\n", c)
+		}
 		if f.Suggestion != "" {
 			fmt.Fprintf(&b, "    suggestion: %s\n", f.Suggestion)
 		}
-		if st.Plan != nil {
-			fmt.Fprintf(&b, "    plan (cost %s%s): %s\n", format.Count(st.Plan.TotalCost), genericNote(st.Plan), strings.Join(st.Plan.Nodes, " → "))
+		if p := st.PlanFor(f); p != nil {
+			fmt.Fprintf(&b, "    plan (cost %s%s): %s\n", format.Count(p.TotalCost), planNote(p), strings.Join(p.Nodes, " → "))
 		}
+		if f.PlanCache != "" {
+			fmt.Fprintf(&b, "    plan cache: %s\n", f.PlanCache)
+		}
+		approvalNote(&b, f) // approval.go
 	}
 	if len(r.Findings) > 0 {
 		b.WriteString("\n")
 	}
+	writeApproved(&b, r)
 	writeChange(&b, r)
 	verdict := "PASS"
 	if r.Verdict == "fail" {
@@ -53,13 +61,6 @@ func Text(w io.Writer, r *Result) error {
 		r.FailOn, r.Database.Provider, r.Database.ServerVersion, tableNote(r.Database.Tables))
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func genericNote(p *PlanSummary) string {
-	if p.Generic {
-		return ", generic plan"
-	}
-	return ""
 }
 
 func tableNote(tables []Table) string {

@@ -5,7 +5,8 @@ package rules
 // "-- want: rule-id[, rule-id…]" in the comments above it, and every
 // finding must be wanted. Query fixtures (<rule-id>.sql) are planned on a
 // real seeded database; migration fixtures (migrations/<rule-id>/, one
-// golang-migrate history each) are checked from their parse trees.
+// golang-migrate history each) are checked from their parse trees; one
+// marked "-- fixture: change" counts as part of the change under review.
 
 import (
 	"context"
@@ -27,12 +28,19 @@ import (
 
 const fixtures = "testdata/fixtures"
 
-// fixtureProfile makes accounts large and countries a small lookup table.
+// fixtureProfile makes accounts and tickets large and countries a small
+// lookup table.
 var fixtureProfile = seed.Profile{
 	"accounts": {Rows: 200_000, Columns: map[string]*seed.ColumnProfile{
 		"status": {Values: []string{"active", "suspended", "closed"}},
 	}},
 	"countries": {Rows: 50},
+	// tickets: a skewed state (the most common value is most of the
+	// table, the rarest a sliver) for the plan cache's fixtures.
+	"tickets": {Rows: 200_000, Columns: map[string]*seed.ColumnProfile{
+		"state":    {Values: []string{"closed", "pending", "open"}, Weights: []float64{95, 4, 1}},
+		"priority": {Values: []string{"1", "2", "3", "4", "5"}},
+	}},
 }
 
 // fixtureDB is one seeded cluster for the test binary, started by the
@@ -90,18 +98,20 @@ func fixtureDatabase(t *testing.T) (*pgx.Conn, map[string]explain.Table) {
 // findings it got.
 type checked struct {
 	st    *analyzer.Statement
-	wants map[string]bool
+	wants map[string]Severity // rule → the severity it must have ("": any)
 	got   []Finding
 }
 
 func (c checked) at() string { return fmt.Sprintf("%s:%d", c.st.File, c.st.Line) }
 
-func wants(st *analyzer.Statement) map[string]bool {
-	out := map[string]bool{}
+// wants reads "-- want: rule-id[ severity][, …]".
+func wants(st *analyzer.Statement) map[string]Severity {
+	out := map[string]Severity{}
 	for _, c := range st.Comments {
 		if list, ok := strings.CutPrefix(c.Text, "want:"); ok {
-			for _, id := range strings.Split(list, ",") {
-				out[strings.TrimSpace(id)] = true
+			for _, want := range strings.Split(list, ",") {
+				id, sev, _ := strings.Cut(strings.TrimSpace(want), " ")
+				out[id] = Severity(strings.TrimSpace(sev))
 			}
 		}
 	}
@@ -132,13 +142,15 @@ func runFixtures(t *testing.T) []checked {
 		t.Fatal(err)
 	}
 	var out []checked
-	run := func(src *analyzer.Source, st *analyzer.Statement, plan *explain.Plan, tables map[string]explain.Table, err error) {
-		in := &Input{Statement: st, Plan: plan, Err: err, Tables: tables, Source: src}
-		out = append(out, checked{st: st, wants: wants(st), got: set.Check(in)})
+	run := func(src *analyzer.Source, st *analyzer.Statement, judged *explain.Judged, tables map[string]explain.Table, err error) {
+		in := &Input{Statement: st, Err: err, Tables: tables, Source: src, InChange: fixtureInChange(st)}
+		got, _ := set.CheckPlans(in, judged)
+		out = append(out, checked{st: st, wants: wants(st), got: got})
 	}
 
 	queries, _ := filepath.Glob(filepath.Join(fixtures, "*.sql"))
 	conn, tables := fixtureDatabase(t)
+	stats := explain.NewStats(conn)
 	for _, file := range queries {
 		if filepath.Base(file) == "schema.sql" {
 			continue
@@ -148,21 +160,16 @@ func runFixtures(t *testing.T) []checked {
 			t.Fatal(err)
 		}
 		for _, st := range src.Queries {
-			var plan *explain.Plan
+			var judged *explain.Judged
 			var planErr error
 			if st.Explainable() {
-				// As the pipeline's default (analyze: select) plans them.
-				run := explain.Explain
-				if st.ReadOnly() {
-					run = explain.ExplainAnalyze
-				}
-				plan, planErr = run(context.Background(), conn, st)
+				judged, planErr = judgeFixture(conn, st, stats)
 				var sqlErr *explain.SQLError
 				if planErr != nil && !errors.As(planErr, &sqlErr) {
 					t.Fatalf("%s:%d: %v", st.File, st.Line, planErr)
 				}
 			}
-			run(src, st, plan, tables, planErr)
+			run(src, st, judged, tables, planErr)
 		}
 	}
 
@@ -179,14 +186,55 @@ func runFixtures(t *testing.T) []checked {
 	return out
 }
 
+// fixtureInChange: a migration fixture is part of the change under review
+// (rules.Input.InChange) when one of its statements carries
+// "-- fixture: change" in the comments above it.
+func fixtureInChange(st *analyzer.Statement) bool {
+	if st.Migration == nil {
+		return false
+	}
+	for _, s := range st.Migration.Statements {
+		for _, c := range s.Comments {
+			if c.Text == "fixture: change" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// judgeFixture plans a query as the pipeline's defaults do: EXPLAIN
+// ANALYZE for a read-only query without parameters; a parameterized one
+// generically and with values, judged by the plan cache's rule.
+func judgeFixture(conn *pgx.Conn, st *analyzer.Statement, stats *explain.Stats) (*explain.Judged, error) {
+	ctx := context.Background()
+	if st.Params > 0 {
+		return explain.PlanAll(ctx, conn, st, stats, explain.PlanOptions{
+			CacheMode: explain.CacheAuto, Values: explain.ValueOptions{Limit: 50, Offset: 100}})
+	}
+	run := explain.Explain
+	if st.ReadOnly() {
+		run = explain.ExplainAnalyze
+	}
+	plan, err := run(ctx, conn, st)
+	if err != nil {
+		return nil, err
+	}
+	return &explain.Judged{Candidates: []explain.Candidate{{Plan: plan}}}, nil
+}
+
 func TestFixtures(t *testing.T) {
 	var problems []string
 	for _, c := range checkFixtures(t) {
 		found := map[string]bool{}
 		for _, f := range c.got {
 			found[f.Rule.ID] = true
-			if !c.wants[f.Rule.ID] {
-				problems = append(problems, fmt.Sprintf("%s: unexpected %s: %s", c.at(), f.Rule.ID, f.Message))
+			want, wanted := c.wants[f.Rule.ID]
+			switch {
+			case !wanted:
+				problems = append(problems, fmt.Sprintf("%s: unexpected %s %s: %s", c.at(), f.Severity, f.Rule.ID, f.Message))
+			case want != "" && want != f.Severity:
+				problems = append(problems, fmt.Sprintf("%s: %s is a %s, want a %s: %s", c.at(), f.Rule.ID, f.Severity, want, f.Message))
 			}
 		}
 		for id := range c.wants {
@@ -210,7 +258,7 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 		if c.st.Kind == analyzer.KindMigration {
 			rule = filepath.Base(filepath.Dir(c.st.File))
 		}
-		if c.wants[rule] {
+		if _, ok := c.wants[rule]; ok {
 			flagged[rule]++
 		} else {
 			nearMiss[rule]++

@@ -26,7 +26,8 @@ the evidence a DBA wants that a new index is used.
 
 Fix: keep (or recreate) the index the query needs before dropping the old
 one; change the query along with the column it reads.`,
-	Options: Options{"min-rows": 100_000, "factor": 10, "min-cost": 1000},
+	Options:     Options{"min-rows": 100_000, "factor": 10, "min-cost": 1000},
+	GenericOnly: true,
 	Check: func(in *Input, opts Options) []Finding {
 		if in.Before == nil || in.Statement.Kind != "query" {
 			return nil

@@ -23,6 +23,7 @@ var recordedCases = []struct {
 	want       string
 	before     string // plan-regression: the plan before the change
 	sql        string // the statement, when the rule reads it (default: a query)
+	traffic    []Traffic
 }{
 	{rule: "misestimate", plan: "analyze_misestimate", want: "warning: planner expected 51 rows from Seq Scan on payments, got 10,000 (196× off)"},
 	{rule: "misestimate", plan: "analyze_filter_removes_most"},   // 10,167 expected, 10,000 got
@@ -54,12 +55,17 @@ var recordedCases = []struct {
 	{rule: "unused-index", plan: "index_scan", sql: "CREATE INDEX payments_status_idx ON payments (status)", measured: &explain.Measured{},
 		want: "notice: no query of the repository uses payments_status_idx on payments"},
 	{rule: "unused-index", plan: "index_scan", sql: "CREATE INDEX payments_pkey ON payments (id)", measured: &explain.Measured{}}, // the recorded plan uses it
+	{rule: "pool-saturation", plan: "analyze_misestimate", traffic: []Traffic{{Service: "payments", CallsPerSecond: 100, PoolSize: 20}},
+		want: "error: service payments: 100 calls/s × 145 ms (measured) = 14.5 busy connections, 72% of its pool of 20 (max-share 60%): most of the pool is held by this one statement"},
+	{rule: "pool-saturation", plan: "analyze_misestimate", traffic: []Traffic{{Service: "payments", CallsPerSecond: 50, PoolSize: 20}}}, // 7.3 busy, 36%
+	{rule: "pool-saturation", plan: "analyze_misestimate"},                                                                              // no traffic entry: not checked
 }
 
 func TestPlanRulesOnRecordedPlans(t *testing.T) {
 	for _, tt := range recordedCases {
 		in := input(t, tt.plan)
 		in.Measured = tt.measured
+		in.Traffic = tt.traffic
 		in.Statement.Kind = "query"
 		if tt.before != "" {
 			in.Before = input(t, tt.before).Plan

@@ -51,6 +51,7 @@ type Input struct {
 	Source    *analyzer.Source         // everything reviewed: a migration rule can see what came before
 	Measured  *explain.Measured        // a migration of the change, applied on the seeded database
 	MsPerCost float64                  // this server's milliseconds per unit of plan cost (explain.Calibrate); 0 unknown
+	Traffic   []Traffic                // how often each service calls the statement, and its pool (config services:)
 
 	// Before the change's migrations (a query planned on the same seeded
 	// database before them), and the change statement after which its plan
@@ -60,6 +61,9 @@ type Input struct {
 	// Plans are every query's plans after the change, for rules on a
 	// migration statement that ask what the queries do with it.
 	Plans map[*analyzer.Statement]*explain.Plan
+	// InChange: the statement's migration is part of the change under
+	// review (a new migration, as opposed to the schema it is applied on).
+	InChange bool
 
 	ignores []Ignore // the statement's qreview:ignore directives, found by Set.Check
 }
@@ -72,6 +76,13 @@ type Finding struct {
 	Message    string
 	Suggestion string
 	Evidence   map[string]any
+
+	// Which plan it was found in ("generic plan", "custom plan for the
+	// rare value ($1='closed')"), the values of a custom plan, and the
+	// plan cache's reasoning in one line; empty without parameters.
+	Plan      string
+	Params    *explain.ParamSet
+	PlanCache string
 }
 
 // Options are a rule's numeric thresholds, by config key.
@@ -85,6 +96,11 @@ type Rule struct {
 	Doc      string // what it catches, why it hurts, how to fix
 	Options  Options
 	Check    func(in *Input, opts Options) []Finding
+
+	// GenericOnly: the rule compares generic plans (taken with NULL
+	// parameters before and after the change), so it judges only the
+	// generic plan, whichever plan production runs.
+	GenericOnly bool
 }
 
 var registry = map[string]*Rule{}

@@ -243,7 +243,8 @@ func TestActionRunsLikeGitHubActions(t *testing.T) {
 	for name, out := range a.Outputs {
 		outputs[name] = evaluate(t, out.Value, ctx)
 	}
-	if outputs["verdict"] != "fail" || outputs["errors"] != "1" || outputs["report-dir"] != filepath.Join(runner, "qreview") {
+	// 2 errors when pool-saturation, which depends on this machine's speed, fires too.
+	if outputs["verdict"] != "fail" || (outputs["errors"] != "1" && outputs["errors"] != "2") || outputs["report-dir"] != filepath.Join(runner, "qreview") {
 		t.Errorf("action outputs %v", outputs)
 	}
 	for _, f := range []string{"sarif", "json", "markdown"} {

@@ -45,7 +45,9 @@ func run(ctx context.Context, args []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(reviewCommand(), cacheCommand(), profileCommand(), rulesCommand(), versionCommand(), cleanupCommand(), baselineCommand(), initCommand())
+	root.AddCommand(reviewCommand(), cacheCommand(), profileCommand(), rulesCommand(), versionCommand(), cleanupCommand(), baselineCommand(), initCommand(), reportCommand(), loadCommand())
+	root.AddCommand(approveCommand(), evidenceCommand()) // approve.go, evidence.go
+	root.AddCommand(postmortemCommand())                 // postmortem.go
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	switch {

@@ -41,11 +41,8 @@ func applyChange(ctx context.Context, tx pgx.Tx, db *provider.Database, ch chang
 			return err
 		})
 		if err != nil {
-			if !isServerError(err) {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return nil, fmt.Errorf("apply %s:%d: %w", st.File, st.Line, err)
+			if stop := stopping(ctx, err, "apply", st); stop != nil {
+				return nil, stop
 			}
 			errs[st] = err
 			continue
@@ -116,11 +113,8 @@ func planQueries(ctx context.Context, db explain.DB, queries []*analyzer.Stateme
 			return err
 		})
 		if err != nil {
-			if !isServerError(err) {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return nil, fmt.Errorf("explain %s:%d: %w", st.File, st.Line, err)
+			if stop := stopping(ctx, err, "explain", st); stop != nil {
+				return nil, stop
 			}
 			errs[st] = err
 			continue

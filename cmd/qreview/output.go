@@ -20,9 +20,10 @@ var fileFormats = map[string]func(io.Writer, *report.Result) error{
 	"json":     report.JSON,
 	"sarif":    func(w io.Writer, r *report.Result) error { return report.SARIF(w, forRepository(r)) },
 	"markdown": func(w io.Writer, r *report.Result) error { return report.Markdown(w, r, report.MarkdownOptions{}) },
+	"html":     report.HTML,
 }
 
-const formatNames = "text, json, sarif, markdown or github"
+const formatNames = "text, json, sarif, markdown, html or github"
 
 // outputs reads --format (FORMAT or FORMAT=FILE, repeatable) and --output
 // (the file of the one format given without =FILE). With no --format,

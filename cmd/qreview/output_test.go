@@ -13,7 +13,7 @@ func TestFormatFlagsAreCheckedBeforeAnyWork(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--format", "xml"}, `--format "xml": use text, json, sarif, markdown or github`},
+		{[]string{"--format", "xml"}, `--format "xml": use text, json, sarif, markdown, html or github`},
 		{[]string{"--format", "json="}, `--format "json=": no file after =`},
 		{[]string{"--format", "github=out.txt"}, "github writes annotations to standard output"},
 		{[]string{"--format", "text", "--format", "json"}, "--format text and --format json both write to standard output; give one a file: --format json=FILE"},

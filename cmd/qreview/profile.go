@@ -72,6 +72,12 @@ order and frequencies, for a profile that may be committed.`,
 // writeFileAtomic writes via a temp file and a rename, so that a reader
 // never sees half a file and a failure leaves the old one.
 func writeFileAtomic(path string, data []byte) error {
+	return writeVia(path, data, func(tmp string) error { return os.Rename(tmp, path) })
+}
+
+// writeVia writes data to a temp file beside path and hands it to put,
+// which moves or links it into place; the temp file is removed after.
+func writeVia(path string, data []byte, put func(tmp string) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".qreview-*")
 	if err != nil {
 		return err
@@ -87,5 +93,5 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp makes 0600; these files are committed
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	return put(tmp.Name())
 }

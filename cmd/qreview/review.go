@@ -12,8 +12,6 @@ import (
 	"github.com/qreview/qreview/analyzer"
 	"github.com/qreview/qreview/config"
 	"github.com/qreview/qreview/explain"
-	"github.com/qreview/qreview/explain/provider"
-	"github.com/qreview/qreview/explain/seed"
 	"github.com/qreview/qreview/report"
 	"github.com/qreview/qreview/rules"
 	"github.com/spf13/cobra"
@@ -21,12 +19,14 @@ import (
 
 type reviewFlags struct {
 	db, dsn, image, output, failOn, config string
-	quiet, noCache                         bool
+	quiet, noCache, verbose                bool
 
 	format   []string // FORMAT or FORMAT=FILE, repeatable (output.go)
 	comment  bool     // post the report on the pull request (output.go)
 	base     string   // review only what changed since this revision (select.go)
 	baseline string   // findings that do not count (baseline.go)
+
+	approvals string // DBA approvals (approve.go)
 }
 
 func reviewCommand() *cobra.Command {
@@ -45,6 +45,9 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 			if err != nil {
 				return err
 			}
+			if err := applyApprovals(f, res); err != nil {
+				return err
+			}
 			if err := applyBaseline(f, res); err != nil {
 				return err
 			}
@@ -61,14 +64,16 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 	fl.StringVar(&f.db, "db", "", "database provider: auto, local, dsn or container (default from config, else auto)")
 	fl.StringVar(&f.image, "image", "", "container image for --db container/auto, e.g. postgres:16 (default from config database.image or .version)")
 	fl.StringVar(&f.dsn, "dsn", "", "PostgreSQL server to create a scratch database on (or QREVIEW_DSN)")
-	fl.StringArrayVar(&f.format, "format", nil, "output format: text, json, sarif, markdown or github; FORMAT=FILE writes it to FILE; repeatable (default text, github under GitHub Actions)")
+	fl.StringArrayVar(&f.format, "format", nil, "output format: text, json, sarif, markdown, html or github; FORMAT=FILE writes it to FILE; repeatable (default text, github under GitHub Actions)")
 	fl.BoolVar(&f.comment, "comment", false, "post the Markdown report on the pull request, one comment updated on every run (GitHub Actions; token in GITHUB_TOKEN)")
 	fl.StringVar(&f.base, "base", "", "review only statements in files changed since the merge base with REF (every migration is still applied)")
 	fl.StringVar(&f.baseline, "baseline", "", "baseline file whose findings do not count (default .qreview/baseline.json when it exists)")
+	fl.StringVar(&f.approvals, "approvals", "", "DBA approvals file (default .qreview/approvals.yaml when it exists; qreview approve writes it)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the output to FILE instead of standard output")
 	fl.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the gate: error, warning or notice (default from config, else error)")
 	fl.StringVar(&f.config, "config", "", "config file (default: .qreview.yaml in the reviewed directory or the working directory)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on standard error")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say for each parameterized query which plans were taken, which one the plan cache runs and why, and which findings were dropped")
 	fl.BoolVar(&f.noCache, "no-cache", false, "seed afresh instead of reusing a seeded database kept by an earlier run of the same schema and profile")
 	return cmd
 }
@@ -77,17 +82,24 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 // the working directory, the DSN may come from QREVIEW_DSN, progress goes
 // to standard error unless --quiet.
 func runReview(cmd *cobra.Command, f *reviewFlags, paths []string) (*report.Result, error) {
+	paths, logw := commandDefaults(cmd, f, paths)
+	return review(cmd.Context(), f, paths, logw)
+}
+
+// commandDefaults applies what every command that starts a database
+// shares: paths default to ".", the DSN may come from QREVIEW_DSN, and
+// progress goes to standard error unless --quiet.
+func commandDefaults(cmd *cobra.Command, f *reviewFlags, paths []string) ([]string, io.Writer) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
 	if f.dsn == "" {
 		f.dsn = os.Getenv("QREVIEW_DSN")
 	}
-	logw := cmd.ErrOrStderr()
 	if f.quiet {
-		logw = io.Discard
+		return paths, io.Discard
 	}
-	return review(cmd.Context(), f, paths, logw)
+	return paths, cmd.ErrOrStderr()
 }
 
 // review runs the pipeline: parse, database, schema, data, plans, rules.
@@ -125,55 +137,38 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 			strings.Join(paths, ", "), orDefault(cfg.Path, "the config"))
 	}
 	// What needs no database is checked before one is started.
+	if err := checkPinned(cfg, src.Queries); err != nil {
+		return nil, err
+	}
 	if _, _, err := loadBaseline(f); err != nil {
+		return nil, err
+	}
+	if _, _, err := loadApprovals(f); err != nil {
+		return nil, err
+	}
+	postmortems, err := loadPostmortems(cfg) // postmortem.go
+	if err != nil {
 		return nil, err
 	}
 	changed, err := changedFiles(src, f)
 	if err != nil {
 		return nil, err
 	}
-	kind := f.db
-	if kind == "" {
-		kind = cfg.Database.Provider
-	}
-
 	ch, err := splitChange(src, cfg, changed)
 	if err != nil {
 		return nil, err
 	}
+	traffic, err := trafficFor(cfg, src.Queries)
+	if err != nil {
+		return nil, err
+	}
 
-	started := time.Now()
-	var cache *provider.Cache
-	if !f.noCache {
-		cache = &provider.Cache{Key: seed.CacheKey(schemaSQL(ch.base), cfg.Scale)}
-	}
-	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: f.dsn, Image: orDefault(f.image, cfg.Database.ContainerImage()),
-		Settings: cfg.Database.Settings, Cache: cache, Log: logw})
+	sd, err := startSeeded(ctx, f, cfg, ch.base, logw)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	if err := db.Confine(ctx, provider.Limits{StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout}); err != nil {
-		return nil, err
-	}
-	installHypopg(ctx, db)
-	conn, err := explain.Connect(ctx, db.DSN)
-	if err != nil {
-		return nil, fmt.Errorf("%s database, as the review's unprivileged role: %w", db.Provider, err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	var serverVersion string
-	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&serverVersion); err != nil {
-		return nil, fmt.Errorf("%s database: %w", db.Provider, err)
-	}
-	serverVersion = strings.Fields(serverVersion)[0] // "15.18 (Debian …)" → "15.18"
-	log("%s PostgreSQL %s ready in %s (%s)", db.Provider, serverVersion, since(started), db.Detail)
-
-	errs := map[*analyzer.Statement]error{}
-	loaded, err := prepare(ctx, conn, db, ch.base, cfg, errs, logw)
-	if err != nil {
-		return nil, err
-	}
+	defer sd.Close(ctx)
+	db, conn, serverVersion, loaded, errs := sd.db, sd.conn, sd.serverVersion, sd.loaded, sd.errs
 	// The change and the plans run in one transaction that is rolled back,
 	// so that a kept database stays as it was seeded.
 	tx, err := conn.Begin(ctx)
@@ -193,10 +188,11 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	plans, err := planQueries(ctx, tx, src.Queries, cfg, errs, log, cfg.Analyze)
+	judged, err := judgeQueries(ctx, tx, src.Queries, cfg, errs, log)
 	if err != nil {
 		return nil, err
 	}
+	plans := mainPlans(judged)
 	if regressions.active {
 		log("compared the plans before the change and after each of its statements in %s", regressions.took.Round(time.Millisecond))
 	}
@@ -214,13 +210,17 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	var findings []rules.Finding
 	var statements []*analyzer.Statement
 	for _, st := range src.Statements() {
-		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src, MsPerCost: msPerCost,
-			Before: regressions.before[st], Cause: regressions.cause[st], Plans: plans}
+		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src, MsPerCost: msPerCost, Traffic: traffic[st],
+			Before: regressions.before[st], Cause: regressions.cause[st], Plans: plans, InChange: ch.includes(st)}
 		if m, ok := measured[st]; ok {
 			in.Measured = &m
 		}
 		kept := 0
-		for _, f := range ruleSet.Check(in) {
+		found, notes := ruleSet.CheckPlans(in, judged[st])
+		if f.verbose && reviewed[st] {
+			logJudgement(log, st, judged[st], notes)
+		}
+		for _, f := range found {
 			if reviewed[st] || f.Rule.ID == "plan-regression" {
 				findings = append(findings, f)
 				kept++
@@ -230,17 +230,20 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 			statements = append(statements, st)
 		}
 	}
-	if err := proveIndexes(ctx, tx, findings, plans, cfg); err != nil {
+	if err := proveIndexes(ctx, tx, findings, judged, cfg); err != nil {
 		return nil, err
 	}
 	dbInfo := report.Database{Provider: db.Provider, Image: db.Image, ServerVersion: serverVersion, ScaleProfile: cfg.Scale.Hash()}
 	for _, l := range loaded {
 		dbInfo.Tables = append(dbInfo.Tables, report.Table{Name: l.Table, Rows: l.Rows})
 	}
-	return report.Build(report.Review{
+	res := report.Build(report.Review{
 		Version: toolVersion(), Database: dbInfo, FailOn: failSeverity,
-		Statements: statements, Plans: plans, Errors: errs, Findings: findings, Measured: measured, Change: ch.why,
-	}), nil
+		Statements: statements, Plans: plans, Judged: judged, Errors: errs, Findings: findings, Measured: measured, Change: ch.why,
+	})
+	res.Rollbacks = rollbacks(ch)
+	linkPostmortems(res, postmortems, log)
+	return res, nil
 }
 
 // isServerError: the server rejected a statement (a finding), as opposed
@@ -248,6 +251,18 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 func isServerError(err error) bool {
 	var sqlErr *explain.SQLError
 	return errors.As(err, &sqlErr)
+}
+
+// stopping is err when it must stop the run (a lost connection, Ctrl-C),
+// nil when the server rejected the statement, which is a finding.
+func stopping(ctx context.Context, err error, verb string, st *analyzer.Statement) error {
+	if isServerError(err) {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("%s %s:%d: %w", verb, st.File, st.Line, err)
 }
 
 // logTo makes a printf for progress lines on w.

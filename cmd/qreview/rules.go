@@ -35,7 +35,7 @@ func rulesCommand() *cobra.Command {
 				}
 				sort.Strings(keys)
 				for _, k := range keys {
-					fmt.Fprintf(&b, "  option %s: %s\n", k, format.Count(r.Options[k]))
+					fmt.Fprintf(&b, "  option %s: %s\n", k, format.Number(r.Options[k]))
 				}
 				b.WriteString("\n  " + strings.ReplaceAll(r.Doc, "\n", "\n  ") + "\n\n")
 			}

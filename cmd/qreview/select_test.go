@@ -34,6 +34,7 @@ func TestBaseReviewsOnlyWhatChangedOnTheFullSchema(t *testing.T) {
 	})
 	git("checkout", "-q", "-b", "feature")
 	os.WriteFile(filepath.Join(dir, "migrations/2_b.up.sql"), []byte("SET lock_timeout = '2s';\nALTER TABLE t ADD COLUMN b int;"), 0o644)
+	os.WriteFile(filepath.Join(dir, "migrations/2_b.down.sql"), []byte("ALTER TABLE t DROP COLUMN b;"), 0o644) // no missing-rollback
 	git("add", ".")
 	git("commit", "-q", "-m", "add b")
 	// Not committed yet: still part of the change.

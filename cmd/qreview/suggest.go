@@ -30,13 +30,13 @@ func installHypopg(ctx context.Context, db *provider.Database) {
 // proveIndexes gives each large-table scan finding an index suggestion the
 // planner was shown to use, with the cost before and after; a scan for
 // which no proposed index is used gets no index suggested, and says so.
-func proveIndexes(ctx context.Context, db explain.DB, findings []rules.Finding, plans map[*analyzer.Statement]*explain.Plan, cfg *config.Config) error {
+func proveIndexes(ctx context.Context, db explain.DB, findings []rules.Finding, judged map[*analyzer.Statement]*explain.Judged, cfg *config.Config) error {
 	hypopg := explain.HasHypopg(ctx, db)
 	for i := range findings {
 		f := &findings[i]
 		table, _ := f.Evidence["table"].(string)
-		plan := plans[f.Statement]
-		if f.Rule.ID != "seq-scan-large-table" || table == "" || plan == nil {
+		plan := planOf(judged[f.Statement], f.Params)
+		if (f.Rule.ID != "seq-scan-large-table" && f.Rule.ID != "full-index-scan") || table == "" || plan == nil {
 			continue
 		}
 		create := explain.ProposeIndex(f.Statement, table)
@@ -46,7 +46,7 @@ func proveIndexes(ctx context.Context, db explain.DB, findings []rules.Finding, 
 		}
 		var proof *explain.IndexProof
 		err := explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) (err error) {
-			proof, err = explain.ProveIndex(ctx, db, f.Statement, create, plan, hypopg)
+			proof, err = explain.ProveIndex(ctx, db, f.Statement, create, plan, f.Params, hypopg)
 			return err
 		})
 		if err != nil {
@@ -71,6 +71,20 @@ func proveIndexes(ctx context.Context, db explain.DB, findings []rules.Finding, 
 		f.Evidence["cost_after"] = proof.CostAfter
 		f.Evidence["plan_after"] = nodes
 		f.Evidence["proven_with"] = proof.How
+	}
+	return nil
+}
+
+// planOf is the plan a finding was found in: the custom plan for its
+// values, else the generic (or only) plan.
+func planOf(j *explain.Judged, set *explain.ParamSet) *explain.Plan {
+	if j == nil {
+		return nil
+	}
+	for _, c := range j.Candidates {
+		if c.Set == set {
+			return c.Plan
+		}
 	}
 	return nil
 }

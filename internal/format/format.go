@@ -26,3 +26,12 @@ func Count(n float64) string {
 	}
 	return string(out)
 }
+
+// Number writes n like Count when it is whole, else as written: 0.6 stays
+// "0.6" (a rule option's default), where Count would round it to 1.
+func Number(n float64) string {
+	if n == math.Trunc(n) {
+		return Count(n)
+	}
+	return strconv.FormatFloat(n, 'f', -1, 64)
+}

@@ -10,3 +10,12 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestNumber(t *testing.T) {
+	tests := map[float64]string{0: "0", 100000: "100,000", 0.6: "0.6", 1.5: "1.5", -0.25: "-0.25"}
+	for n, want := range tests {
+		if got := Number(n); got != want {
+			t.Errorf("Number(%v) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/qreview/qreview/evidence"
+	"github.com/qreview/qreview/internal/gitdiff"
+	"github.com/qreview/qreview/report"
+	"github.com/spf13/cobra"
+)
+
+// errEvidenceFails is a verification that found changed files or a
+// failed review: exit status 1, like a failed gate.
+var errEvidenceFails = fmt.Errorf("evidence does not hold: %w", errGateFailed)
+
+func evidenceCommand() *cobra.Command {
+	var in, output, predicate, checksums, dir string
+	cmd := &cobra.Command{
+		Use:   "evidence --in RESULT.json",
+		Short: "Write deploy-checklist evidence (an in-toto statement) from a review's JSON result",
+		Long: `Evidence writes an in-toto Statement v1 whose subjects are the reviewed files
+with their sha256 digests and whose predicate (` + evidence.PredicateType + `)
+holds the verdict, the counts, the database version, the scale profile's hash,
+each statement's fingerprint and plan digest, the approvals, and the rollback
+check of the change's migrations. Run it where the review ran (or name that
+directory with --dir): the result names files relative to it. Subjects are
+named relative to the repository root.
+
+--predicate and --checksums write the predicate alone and the subjects in
+sha256sum form, for actions/attest (predicate-path, subject-checksums).
+"qreview evidence verify" checks the evidence before a deploy.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if in == "" {
+				return fmt.Errorf("evidence: --in RESULT.json is required (qreview review --format json=RESULT.json writes it)")
+			}
+			res, err := readResult(cmd.InOrStdin(), in)
+			if err != nil {
+				return err
+			}
+			name := repoPath()
+			ev, err := evidence.Build(res, evidence.Options{Dir: dir, Name: name})
+			if err != nil {
+				return fmt.Errorf("evidence: %w", err)
+			}
+			stmt, err := ev.Statement()
+			if err != nil {
+				return fmt.Errorf("evidence: %w", err)
+			}
+			if predicate != "" {
+				data, err := ev.PredicateJSON()
+				if err != nil {
+					return fmt.Errorf("evidence: %w", err)
+				}
+				if err := writeFileAtomic(predicate, data); err != nil {
+					return fmt.Errorf("--predicate: %w", err)
+				}
+			}
+			if checksums != "" {
+				if err := writeFileAtomic(checksums, ev.Checksums()); err != nil {
+					return fmt.Errorf("--checksums: %w", err)
+				}
+			}
+			if output == "" || output == "-" {
+				_, err := cmd.OutOrStdout().Write(stmt)
+				return err
+			}
+			if err := writeFileAtomic(output, stmt); err != nil {
+				return fmt.Errorf("--output: %w", err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "qreview: evidence for %d files, verdict %s, in %s\n", len(ev.Subjects), ev.Predicate.Verdict, output)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&in, "in", "", "the review's JSON result (- for standard input)")
+	fl.StringVarP(&output, "output", "o", "", "write the statement to FILE instead of standard output")
+	fl.StringVar(&predicate, "predicate", "", "also write the predicate alone to FILE (actions/attest predicate-path)")
+	fl.StringVar(&checksums, "checksums", "", "also write the subjects as sha256sum lines to FILE (actions/attest subject-checksums)")
+	fl.StringVar(&dir, "dir", ".", "where the review ran: the result names files relative to it")
+	cmd.AddCommand(evidenceVerifyCommand())
+	return cmd
+}
+
+func evidenceVerifyCommand() *cobra.Command {
+	var root string
+	cmd := &cobra.Command{
+		Use:   "verify FILE",
+		Short: "Check evidence before a deploy: the files are those reviewed, and the review passed",
+		Long: `Verify reads the evidence in FILE (the statement qreview evidence wrote, or the
+DSSE envelope or Sigstore bundle of an attestation made of it; verify the
+signature with gh attestation verify) and compares each file's sha256 digest
+with the file under --root (default: the repository root). It prints what
+differs.
+
+Exit status: 0 every file is the one reviewed and the verdict is pass, 1 a
+file changed or is missing or the review failed, 2 FILE cannot be read as
+qreview evidence.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return fmt.Errorf("evidence: %w", err)
+			}
+			if root == "" {
+				root = workspaceRoot()
+			}
+			v, err := evidence.Verify(data, root)
+			if err != nil {
+				return fmt.Errorf("evidence %s: %w", args[0], err)
+			}
+			w := cmd.OutOrStdout()
+			for _, m := range v.Mismatches {
+				if m.Err != nil {
+					fmt.Fprintf(w, "%s: cannot be read (%v); the evidence has sha256 %s\n", m.Name, unwrapPath(m.Err), m.Want)
+					continue
+				}
+				fmt.Fprintf(w, "%s: changed since the review: sha256 %s in the evidence, %s now\n", m.Name, m.Want, m.Got)
+			}
+			p := v.Predicate
+			rollback := "rollback check passed"
+			if !p.Rollback.Passed {
+				rollback = "rollback check: a migration has no rollback"
+			}
+			about := fmt.Sprintf("%d files, verdict %s (fail-on %s; %s PostgreSQL %s), %s", len(v.Subjects), p.Verdict, p.FailOn,
+				p.Database.Provider, p.Database.ServerVersion, rollback)
+			if v.Holds() {
+				fmt.Fprintf(w, "OK: %s: the files under %s are those reviewed; %s\n", args[0], root, about)
+				return nil
+			}
+			var why []string
+			if n := len(v.Mismatches); n > 0 {
+				why = append(why, fmt.Sprintf("%d of %d files differ from those reviewed", n, len(v.Subjects)))
+			}
+			if p.Verdict != "pass" {
+				why = append(why, "the review failed")
+			}
+			fmt.Fprintf(w, "FAIL: %s: %s; %s\n", args[0], strings.Join(why, " and "), about)
+			return errEvidenceFails
+		},
+	}
+	cmd.Flags().StringVar(&root, "root", "", "directory the evidence's file names are relative to (default: the repository root, GITHUB_WORKSPACE under GitHub Actions)")
+	return cmd
+}
+
+// readResult decodes a review's JSON result from a file, or standard input
+// for "-".
+func readResult(stdin io.Reader, path string) (*report.Result, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--in: %w", err)
+	}
+	var res report.Result
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil, fmt.Errorf("--in %s: not a qreview JSON result: %w", path, err)
+	}
+	if res.Schema != report.SchemaV1 {
+		return nil, fmt.Errorf("--in %s: schema %q, not a qreview result (want %s; qreview review --format json writes one)", path, res.Schema, report.SchemaV1)
+	}
+	return &res, nil
+}
+
+// workspaceRoot is the directory repository-relative names start from, as
+// repoPath takes it: GITHUB_WORKSPACE, else the repository holding the
+// working directory, else the working directory.
+func workspaceRoot() string {
+	if root := os.Getenv("GITHUB_WORKSPACE"); root != "" {
+		return root
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	if root, err := gitdiff.Root(context.Background(), wd); err == nil {
+		return root
+	}
+	return wd
+}
+
+// unwrapPath drops the path from a file error: the line names the file.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
