@@ -128,17 +128,7 @@ func annotate(a *githubactions.Action, s rules.Severity, f Finding, st Statement
 	if st.EndLine > f.Line {
 		fields["endLine"] = strconv.Itoa(st.EndLine)
 	}
-	msg := f.Message
-	if st.Name != "" {
-		msg = st.Name + ": " + msg
-	}
-	for _, c := range f.Citations {
-		msg += "\nPostmortem: " + c
-	}
-	if f.Suggestion != "" {
-		msg += "\nSuggestion: " + f.Suggestion
-	}
-	msg += "\n" + RuleURL(f.Rule)
+	msg := detail(f, st) + "\n" + RuleURL(f.Rule)
 	at := a.WithFieldsMap(fields)
 	// The message goes through a format string; %s keeps a % in it literal.
 	switch s {

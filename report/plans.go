@@ -62,3 +62,24 @@ func planNote(p *PlanSummary) string {
 	}
 	return ""
 }
+
+// detail is a finding as one text, for the formats that carry one per
+// finding (SARIF, GitHub annotations): the message with the statement's
+// name, the postmortems it repeats, the suggestion, and the plan it was
+// found in with the plan cache's reasoning.
+func detail(f Finding, st Statement) string {
+	msg := f.Message
+	if st.Name != "" {
+		msg = st.Name + ": " + msg
+	}
+	for _, c := range f.Citations {
+		msg += "\nPostmortem: " + c
+	}
+	if f.Suggestion != "" {
+		msg += "\nSuggestion: " + f.Suggestion
+	}
+	if f.Plan != "" {
+		msg += "\nPlan: " + f.Plan + "; the plan cache " + f.PlanCache
+	}
+	return msg
+}

@@ -120,19 +120,7 @@ func sarifLevel(severity string) string {
 	return "note"
 }
 
-func sarifMessage(f Finding, st Statement) string {
-	msg := f.Message
-	if st.Name != "" {
-		msg = st.Name + ": " + msg
-	}
-	for _, c := range f.Citations {
-		msg += "\nPostmortem: " + c
-	}
-	if f.Suggestion != "" {
-		msg += "\nSuggestion: " + f.Suggestion
-	}
-	return msg
-}
+func sarifMessage(f Finding, st Statement) string { return detail(f, st) }
 
 // findingFingerprint identifies a finding across commits for code
 // scanning: the rule, the file and the statement's fingerprint (which
