@@ -59,6 +59,13 @@ func (k UseKind) rank() int {
 // ParamUses says, for $1 … $Params in order, what each is compared with
 // or assigned to, from the parse tree.
 func (s *Statement) ParamUses() []ParamUse {
+	if s.paramUses == nil {
+		s.paramUses = s.paramUsesFromTree()
+	}
+	return s.paramUses
+}
+
+func (s *Statement) paramUsesFromTree() []ParamUse {
 	uses := make([]ParamUse, s.Params)
 	for i := range uses {
 		uses[i] = ParamUse{N: i + 1, Kind: UseOther}

@@ -30,6 +30,8 @@ type Statement struct {
 	Comments    []Comment
 	Tree        *pg_query.Node
 	Migration   *Migration // the migration it belongs to, for KindMigration
+
+	paramUses []ParamUse // ParamUses, once worked out
 }
 
 // Comment is a "--" comment line directly above a statement, where names

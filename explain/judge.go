@@ -73,8 +73,12 @@ func (e *PinnedError) Error() string {
 // parameters has one plan. A parameterized one is prepared once and
 // planned generically and for each value set Stats gives; the plan cache
 // rule then says which production runs.
+//
+// A statement whose parameters are only assigned (INSERT … VALUES ($1),
+// UPDATE … SET a = $1 without a filter on them) has the same plan for
+// any values, so it too has one plan.
 func PlanAll(ctx context.Context, db DB, st *analyzer.Statement, stats *Stats, opts PlanOptions) (j *Judged, err error) {
-	if st.Params == 0 {
+	if st.Params == 0 || onlyAssigned(st) {
 		plan, err := Explain(ctx, db, st)
 		if err != nil {
 			return nil, err
@@ -121,4 +125,13 @@ func PlanAll(ctx context.Context, db DB, st *analyzer.Statement, stats *Stats, o
 	}
 	j.Cache = &choice
 	return j, nil
+}
+
+func onlyAssigned(st *analyzer.Statement) bool {
+	for _, u := range st.ParamUses() {
+		if u.Kind != analyzer.UseValue {
+			return false
+		}
+	}
+	return true
 }

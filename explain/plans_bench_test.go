@@ -53,6 +53,9 @@ func benchPlanning(b *testing.B, queries []*analyzer.Statement) {
 		generic += time.Since(start)
 		start = time.Now()
 		stats := NewStats(tx) // a run reads statistics afresh
+		if err := stats.Preload(ctx, queries); err != nil {
+			b.Fatal(err)
+		}
 		for _, st := range queries {
 			if _, err := PlanAll(ctx, tx, st, stats, PlanOptions{CacheMode: CacheAuto, Values: ValueOptions{Limit: 50, Offset: 100}}); err != nil {
 				b.Fatalf("%s: %v", st.SQL, err)

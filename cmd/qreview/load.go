@@ -247,6 +247,11 @@ func loadWork(cfg *config.Config, queries []*analyzer.Statement) ([]loadItem, *l
 // whose values cannot be had is skipped, with the reason.
 func loadArgs(ctx context.Context, db explain.DB, cfg *config.Config, work []loadItem) []loadItem {
 	stats := explain.NewStats(db)
+	var queries []*analyzer.Statement
+	for _, w := range work {
+		queries = append(queries, w.st)
+	}
+	stats.Preload(ctx, queries) // a failure here shows as each query's own below
 	var out []loadItem
 	for _, w := range work {
 		if w.st.Params > 0 {

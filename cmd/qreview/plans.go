@@ -28,6 +28,9 @@ func judgeQueries(ctx context.Context, db explain.DB, queries []*analyzer.Statem
 	}
 	opts.CPUOperatorCost, _ = strconv.ParseFloat(cpu, 64)
 	stats := explain.NewStats(db)
+	if err := stats.Preload(ctx, queries); err != nil {
+		return nil, err
+	}
 	judged := map[*analyzer.Statement]*explain.Judged{}
 	custom := 0
 	for _, st := range queries {
