@@ -2,8 +2,6 @@ package approval
 
 import (
 	"bytes"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -11,19 +9,15 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// payments is a recorded real result (qreview review testdata/payments
-// --format json): one error, seq-scan-large-table on ListPendingPayments.
+// payments is the recorded real result of the report goldens (scripts/record-payments-result.sh:
+// the payments example): one error, seq-scan-large-table on ListPendingPayments.
 func payments(t *testing.T) *report.Result {
 	t.Helper()
-	data, err := os.ReadFile("testdata/payments.result.json")
+	r, err := report.ReadResultFile("../report/testdata/payments.result.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r report.Result
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatal(err)
-	}
-	return &r
+	return r
 }
 
 const listPending = "c9f8db4c1eb0baa5" // ListPendingPayments' fingerprint

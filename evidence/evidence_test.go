@@ -20,15 +20,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // repository root, so its files are named relative to it (here "..").
 func result(t *testing.T) *report.Result {
 	t.Helper()
-	data, err := os.ReadFile("testdata/result.json")
+	r, err := report.ReadResultFile("testdata/result.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r report.Result
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatal(err)
-	}
-	return &r
+	return r
 }
 
 // fromRoot names files relative to the repository root, as qreview

@@ -49,6 +49,7 @@ func (j *Judged) Main() Candidate { return j.Runs()[0] }
 
 // PlanOptions say how parameterized statements are planned.
 type PlanOptions struct {
+	Analyze         bool // a statement with one plan runs under EXPLAIN ANALYZE (rolled back)
 	Values          ValueOptions
 	CacheMode       string  // auto, force_generic_plan or force_custom_plan
 	CPUOperatorCost float64 // the server's, for the planning charge
@@ -77,23 +78,24 @@ func (e *PinnedError) Error() string {
 // A statement whose parameters are only assigned (INSERT … VALUES ($1),
 // UPDATE … SET a = $1 without a filter on them) has the same plan for
 // any values, so it too has one plan.
-func PlanAll(ctx context.Context, db DB, st *analyzer.Statement, stats *Stats, opts PlanOptions) (j *Judged, err error) {
+func PlanAll(ctx context.Context, db DB, st *analyzer.Statement, stats *Stats, opts PlanOptions) (*Judged, error) {
 	if st.Params == 0 || onlyAssigned(st) {
-		plan, err := Explain(ctx, db, st)
+		run := Explain
+		if opts.Analyze {
+			run = ExplainAnalyze
+		}
+		plan, err := run(ctx, db, st)
 		if err != nil {
 			return nil, err
 		}
 		return &Judged{Candidates: []Candidate{{Plan: plan}}}, nil
 	}
-	p, err := Prepare(ctx, db, st)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if cErr := p.Close(ctx); cErr != nil && err == nil {
-			j, err = nil, cErr
-		}
-	}()
+	return withPrepared(ctx, db, st, func(p *Prepared) (*Judged, error) { return planPrepared(ctx, p, st, stats, opts) })
+}
+
+// planPrepared takes the generic and the custom plans of a prepared
+// statement and the plan cache's choice between them.
+func planPrepared(ctx context.Context, p *Prepared, st *analyzer.Statement, stats *Stats, opts PlanOptions) (*Judged, error) {
 	for n, v := range opts.Values.Pinned {
 		if err := p.CheckValue(ctx, n, v); err != nil {
 			return nil, &PinnedError{Statement: st, N: n, Err: err}
@@ -108,7 +110,7 @@ func PlanAll(ctx context.Context, db DB, st *analyzer.Statement, stats *Stats, o
 		return nil, err
 	}
 	generic := plans[0]
-	j = &Judged{Candidates: []Candidate{{Plan: generic}}, Optional: st.OptionalFilters()}
+	j := &Judged{Candidates: []Candidate{{Plan: generic}}, Optional: st.OptionalFilters()}
 	if err != nil {
 		// The savepoint is aborted: judge with the plans made so far.
 		failed := sets[len(plans)-1]
@@ -120,9 +122,6 @@ func PlanAll(ctx context.Context, db DB, st *analyzer.Statement, stats *Stats, o
 		costs = append(costs, plan.Root.TotalCost)
 	}
 	choice := ChoosePlan(opts.CacheMode, generic.Root.TotalCost, costs, PlanningCost(st, opts.CPUOperatorCost))
-	if len(costs) == 0 {
-		choice.Choice = "generic" // nothing else to judge
-	}
 	j.Cache = &choice
 	return j, nil
 }

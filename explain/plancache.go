@@ -40,12 +40,12 @@ func ChoosePlan(mode string, genericCost float64, customCosts []float64, plannin
 		c.AvgCustomCost += (cost + planning) / float64(len(customCosts))
 	}
 	switch {
+	case len(customCosts) == 0:
+		c.Choice, c.Reason = "generic", "runs the generic plan: no custom plan could be made"
 	case mode == CacheForceGeneric:
 		c.Choice, c.Reason = "generic", "runs the generic plan: plan_cache_mode = force_generic_plan"
 	case mode == CacheForceCustom:
 		c.Choice, c.Reason = "custom", "runs custom plans: plan_cache_mode = force_custom_plan"
-	case len(customCosts) == 0:
-		c.Choice, c.Reason = "generic", "runs the generic plan: no custom plan could be made"
 	case genericCost < c.AvgCustomCost:
 		c.Choice = "generic"
 		c.Reason = fmt.Sprintf("runs the generic plan: its cost %s is below the custom plans' average %s (planning included)",

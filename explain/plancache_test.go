@@ -24,6 +24,7 @@ func TestChoosePlan(t *testing.T) {
 		{"forced generic", CacheForceGeneric, 18_000, []float64{8}, 5, "generic", 13},
 		{"forced custom", CacheForceCustom, 8, []float64{8}, 5, "custom", 13},
 		{"no custom plan", CacheAuto, 100, nil, 5, "generic", 0},
+		{"forced custom, yet no custom plan", CacheForceCustom, 100, nil, 5, "generic", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,22 @@ func Prepare(ctx context.Context, conn DB, st *analyzer.Statement) (*Prepared, e
 	return p, nil
 }
 
+// withPrepared prepares st, hands it to fn and closes it; a failing
+// close is the error when fn succeeded.
+func withPrepared[T any](ctx context.Context, db DB, st *analyzer.Statement, fn func(*Prepared) (T, error)) (out T, err error) {
+	p, err := Prepare(ctx, db, st)
+	if err != nil {
+		return out, err
+	}
+	defer func() {
+		if cErr := p.Close(ctx); cErr != nil && err == nil {
+			var zero T
+			out, err = zero, cErr
+		}
+	}()
+	return fn(p)
+}
+
 // Types are the parameter types PREPARE inferred, $1 first.
 func (p *Prepared) Types(ctx context.Context) ([]string, error) {
 	if p.types == nil {

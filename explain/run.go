@@ -53,16 +53,7 @@ func ExplainAnalyze(ctx context.Context, conn DB, st *analyzer.Statement) (*Plan
 
 func explain(ctx context.Context, conn DB, st *analyzer.Statement, analyze bool) (plan *Plan, err error) {
 	if st.Params > 0 {
-		p, err := Prepare(ctx, conn, st)
-		if err != nil {
-			return nil, err
-		}
-		defer func() {
-			if cErr := p.Close(ctx); cErr != nil && err == nil {
-				plan, err = nil, cErr
-			}
-		}()
-		return p.Generic(ctx)
+		return withPrepared(ctx, conn, st, func(p *Prepared) (*Plan, error) { return p.Generic(ctx) })
 	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {

@@ -115,20 +115,11 @@ func ProveIndex(ctx context.Context, db DB, st *analyzer.Statement, create strin
 }
 
 // replan plans st again: generic (set nil) or custom for set.
-func replan(ctx context.Context, db DB, st *analyzer.Statement, set *ParamSet) (plan *Plan, err error) {
+func replan(ctx context.Context, db DB, st *analyzer.Statement, set *ParamSet) (*Plan, error) {
 	if set == nil {
 		return Explain(ctx, db, st)
 	}
-	p, err := Prepare(ctx, db, st)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if cErr := p.Close(ctx); cErr != nil && err == nil {
-			plan, err = nil, cErr
-		}
-	}()
-	return p.Custom(ctx, *set)
+	return withPrepared(ctx, db, st, func(p *Prepared) (*Plan, error) { return p.Custom(ctx, *set) })
 }
 
 // HasHypopg reports whether hypothetical indexes can be made here.

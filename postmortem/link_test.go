@@ -2,8 +2,6 @@ package postmortem
 
 import (
 	"bytes"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,18 +14,14 @@ import (
 // ListPendingPayments (S13).
 func paymentsResult(t *testing.T) *report.Result {
 	t.Helper()
-	data, err := os.ReadFile("../report/testdata/payments.result.json")
+	r, err := report.ReadResultFile("../report/testdata/payments.result.json")
 	if err != nil {
-		t.Fatal(err)
-	}
-	var r report.Result
-	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
 	}
 	if len(r.Findings) != 1 || r.Findings[0].Rule != "seq-scan-large-table" {
 		t.Fatalf("the recorded result has findings %+v", r.Findings)
 	}
-	return &r
+	return r
 }
 
 // record is a minimal record that implicates q.

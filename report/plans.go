@@ -25,8 +25,7 @@ func judgedPlans(j *explain.Judged) ([]PlanSummary, *explain.CacheChoice) {
 	}
 	var out []PlanSummary
 	for _, c := range j.Candidates {
-		s := summarize(c.Plan)
-		s.Tree = nil // the tree of the plan production runs is in statements[].plan
+		s := brief(c.Plan) // the tree of the plan production runs is in statements[].plan
 		s.Label = c.Label()
 		r := runs[c.Plan]
 		s.Runs = &r

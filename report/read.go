@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -28,6 +29,15 @@ var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	}
 	return c.Compile("result.v1.schema.json")
 })
+
+// ReadResultFile reads the JSON result in file (ReadResult).
+func ReadResultFile(file string) (*Result, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return ReadResult(file, data)
+}
 
 // ReadResult reads a JSON result that qreview wrote (--format json),
 // checked against the v1 schema so that a report is never rendered from

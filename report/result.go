@@ -224,6 +224,13 @@ func summarize(p *explain.Plan) *PlanSummary {
 	if p == nil {
 		return nil
 	}
+	s := brief(p)
+	s.Tree = planTree(p.Root, p.Analyzed)
+	return s
+}
+
+// brief is a plan's summary without its tree.
+func brief(p *explain.Plan) *PlanSummary {
 	s := &PlanSummary{TotalCost: p.Root.TotalCost, PlanRows: p.Root.PlanRows, Generic: p.Generic, Nodes: []string{}}
 	if p.Analyzed {
 		ms := p.ExecutionMS
@@ -232,7 +239,6 @@ func summarize(p *explain.Plan) *PlanSummary {
 	for _, n := range p.Nodes() {
 		s.Nodes = append(s.Nodes, n.Label())
 	}
-	s.Tree = planTree(p.Root, p.Analyzed)
 	return s
 }
 

@@ -207,20 +207,8 @@ func fixtureInChange(st *analyzer.Statement) bool {
 // ANALYZE for a read-only query without parameters; a parameterized one
 // generically and with values, judged by the plan cache's rule.
 func judgeFixture(conn *pgx.Conn, st *analyzer.Statement, stats *explain.Stats) (*explain.Judged, error) {
-	ctx := context.Background()
-	if st.Params > 0 {
-		return explain.PlanAll(ctx, conn, st, stats, explain.PlanOptions{
-			CacheMode: explain.CacheAuto, Values: explain.ValueOptions{Limit: 50, Offset: 100}})
-	}
-	run := explain.Explain
-	if st.ReadOnly() {
-		run = explain.ExplainAnalyze
-	}
-	plan, err := run(ctx, conn, st)
-	if err != nil {
-		return nil, err
-	}
-	return &explain.Judged{Candidates: []explain.Candidate{{Plan: plan}}}, nil
+	return explain.PlanAll(context.Background(), conn, st, stats, explain.PlanOptions{
+		Analyze: st.ReadOnly(), CacheMode: explain.CacheAuto, Values: explain.ValueOptions{Limit: 50, Offset: 100}})
 }
 
 func TestFixtures(t *testing.T) {

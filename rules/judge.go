@@ -38,6 +38,12 @@ func (s *Set) CheckPlans(in *Input, j *explain.Judged) (findings []Finding, note
 	}
 	hits, keys := s.checkEach(in, j)
 	runsCustom := !j.Cache.Generic()
+	common, share := -1, 0.0 // the most common value's plan, and the share of a table it returns
+	for i, c := range j.Candidates {
+		if c.Set != nil && c.Set.Name == "common" {
+			common, share = i, commonShare(c.Plan, in.Tables)
+		}
+	}
 	for _, key := range keys {
 		byPlan := hits[key]
 		pick := -1
@@ -50,10 +56,9 @@ func (s *Set) CheckPlans(in *Input, j *explain.Judged) (findings []Finding, note
 		switch {
 		case len(byPlan[0]) > 0 && byPlan[0][0].Rule.GenericOnly:
 			findings = append(findings, annotate(byPlan[0], j, 0)...)
-		case pick > 0 && runsCustom && j.Candidates[pick].Set.Name == "common" && commonShare(j.Candidates[pick].Plan, in.Tables) >= LargeShare:
-			c := j.Candidates[pick]
+		case pick == common && runsCustom && share >= LargeShare:
 			notes = append(notes, fmt.Sprintf("%s: not a finding: only the %s returns it, and that plan returns %.0f%% of the table: the query needs those rows",
-				byPlan[pick][0].Rule.ID, c.Label(), 100*commonShare(c.Plan, in.Tables)))
+				byPlan[pick][0].Rule.ID, j.Candidates[pick].Label(), 100*share))
 		case pick >= 0:
 			findings = append(findings, annotate(byPlan[pick], j, pick)...)
 		case runsCustom && len(byPlan[0]) > 0:

@@ -93,36 +93,19 @@ func analyzeNew(ctx context.Context, tx pgx.Tx, touched map[string]bool) error {
 	return nil
 }
 
-// planQueries asks for the plan of every query, within statement_timeout.
-// analyze is the config's analyze mode: off, select or all.
-func planQueries(ctx context.Context, db explain.DB, queries []*analyzer.Statement, cfg *config.Config,
-	errs map[*analyzer.Statement]error, log func(string, ...any), analyze string) (map[*analyzer.Statement]*explain.Plan, error) {
-	phase := time.Now()
+// genericPlans plans every query as it stands (generic plans for
+// parameterized ones): the before/after comparisons of the change.
+func genericPlans(ctx context.Context, db explain.DB, queries []*analyzer.Statement, cfg *config.Config,
+	errs map[*analyzer.Statement]error) (map[*analyzer.Statement]*explain.Plan, error) {
 	plans := map[*analyzer.Statement]*explain.Plan{}
-	for _, st := range queries {
-		if !st.Explainable() {
-			continue
+	err := eachQuery(ctx, queries, cfg, errs, func(ctx context.Context, st *analyzer.Statement) error {
+		plan, err := explain.Explain(ctx, db, st)
+		if err == nil {
+			plans[st] = plan
 		}
-		run := explain.Explain
-		if analyze == "all" || (analyze == "select" && st.ReadOnly()) {
-			run = explain.ExplainAnalyze
-		}
-		var plan *explain.Plan
-		err := explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) (err error) {
-			plan, err = run(ctx, db, st)
-			return err
-		})
-		if err != nil {
-			if stop := stopping(ctx, err, "explain", st); stop != nil {
-				return nil, stop
-			}
-			errs[st] = err
-			continue
-		}
-		plans[st] = plan
-	}
-	log("planned %d queries in %s", len(plans), since(phase))
-	return plans, nil
+		return err
+	})
+	return plans, err
 }
 
 func firstWords(sql string, n int) string {

@@ -64,6 +64,9 @@ func TestParameterizedQueriesAreJudgedByThePlansProductionRuns(t *testing.T) {
 				t.Errorf("FindTicket: statements[].plan is %v; want the custom plan production runs", st.Plan.Nodes)
 			}
 		case "TicketsSince":
+			if len(st.Plans) < 2 {
+				t.Fatalf("TicketsSince has %d plans; want the generic plan and a custom plan with the pinned value", len(st.Plans))
+			}
 			for _, p := range st.Plans[1:] {
 				if *p.Values[0].Value != "2020-01-01" || !strings.Contains(p.Values[0].Why, "qreview:params") || *p.Values[1].Value != "50" {
 					t.Errorf("TicketsSince values %+v; want $1 pinned inline and $2 the page size", p.Values)

@@ -33,50 +33,45 @@ func judgeQueries(ctx context.Context, db explain.DB, queries []*analyzer.Statem
 	}
 	judged := map[*analyzer.Statement]*explain.Judged{}
 	custom := 0
-	for _, st := range queries {
-		if !st.Explainable() {
-			continue
-		}
+	err := eachQuery(ctx, queries, cfg, errs, func(ctx context.Context, st *analyzer.Statement) error {
 		o := opts
+		o.Analyze = cfg.Analyze == "all" || (cfg.Analyze == "select" && st.ReadOnly())
 		var err error
 		if o.Values.Pinned, o.Values.PinnedBy, err = cfg.PinnedParams(st); err != nil {
-			return nil, err
-		}
-		var j *explain.Judged
-		err = explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) (err error) {
-			if st.Params == 0 {
-				j, err = analyzeOrExplain(ctx, db, st, cfg.Analyze)
-				return err
-			}
-			j, err = explain.PlanAll(ctx, db, st, stats, o)
 			return err
-		})
-		if err != nil {
-			if stop := stopping(ctx, err, "explain", st); stop != nil {
-				return nil, stop
-			}
-			errs[st] = err
-			continue
 		}
-		judged[st] = j
-		custom += len(j.Candidates) - 1
+		j, err := explain.PlanAll(ctx, db, st, stats, o)
+		if err == nil {
+			judged[st] = j
+			custom += len(j.Candidates) - 1
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	log("planned %d queries in %s (%d custom plans for parameter values)", len(judged), since(phase), custom)
 	return judged, nil
 }
 
-// analyzeOrExplain plans a query without parameters, under EXPLAIN
-// ANALYZE when analyze (off, select or all) allows it.
-func analyzeOrExplain(ctx context.Context, db explain.DB, st *analyzer.Statement, analyze string) (*explain.Judged, error) {
-	run := explain.Explain
-	if analyze == "all" || (analyze == "select" && st.ReadOnly()) {
-		run = explain.ExplainAnalyze
+// eachQuery calls plan for every explainable query, within
+// statement_timeout. A statement the server rejects goes in errs and the
+// rest go on; anything else (a lost connection, Ctrl-C) stops them.
+func eachQuery(ctx context.Context, queries []*analyzer.Statement, cfg *config.Config, errs map[*analyzer.Statement]error,
+	plan func(context.Context, *analyzer.Statement) error) error {
+	for _, st := range queries {
+		if !st.Explainable() {
+			continue
+		}
+		err := explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) error { return plan(ctx, st) })
+		if err != nil {
+			if stop := stopping(ctx, err, "explain", st); stop != nil {
+				return stop
+			}
+			errs[st] = err
+		}
 	}
-	plan, err := run(ctx, db, st)
-	if err != nil {
-		return nil, err
-	}
-	return &explain.Judged{Candidates: []explain.Candidate{{Plan: plan}}}, nil
+	return nil
 }
 
 // mainPlans are the plans to show and prove indexes on, one per query.

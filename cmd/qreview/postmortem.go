@@ -57,6 +57,15 @@ their guard fired.`,
 	return cmd
 }
 
+// postmortemRecords loads the records of postmortemDir.
+func postmortemRecords(dir, configFile string, paths []string) ([]*postmortem.Record, error) {
+	folder, err := postmortemDir(dir, configFile, paths)
+	if err != nil {
+		return nil, err
+	}
+	return postmortem.Load(folder)
+}
+
 // postmortemDir is --dir, else the postmortems folder of the config found
 // for paths (as review finds it).
 func postmortemDir(dir, configFile string, paths []string) (string, error) {
@@ -234,9 +243,9 @@ the records it changes.`,
 			if in == "" {
 				return errors.New("postmortem record: --in RESULT.json is required")
 			}
-			res, err := readResultFile(in)
+			res, err := report.ReadResultFile(in)
 			if err != nil {
-				return err
+				return fmt.Errorf("--in: %w", err)
 			}
 			if _, err := time.Parse(time.DateOnly, date); err != nil {
 				return fmt.Errorf("--date %q: want YYYY-MM-DD", date)
@@ -244,11 +253,7 @@ the records it changes.`,
 			if commit, err = reviewedCommit(commit); err != nil {
 				return err
 			}
-			folder, err := postmortemDir(dir, configFile, paths)
-			if err != nil {
-				return err
-			}
-			recs, err := postmortem.Load(folder)
+			recs, err := postmortemRecords(dir, configFile, paths)
 			if err != nil {
 				return err
 			}
@@ -342,11 +347,7 @@ func postmortemListCommand() *cobra.Command {
 		Use:   "list [PATH...]",
 		Short: "List the postmortems, their open action items and how often their guard fired",
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			folder, err := postmortemDir(dir, configFile, paths)
-			if err != nil {
-				return err
-			}
-			recs, err := postmortem.Load(folder)
+			recs, err := postmortemRecords(dir, configFile, paths)
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,7 @@ func (r *regressions) planBefore(ctx context.Context, db explain.DB, queries []*
 		return nil
 	}
 	start := time.Now()
-	plans, err := planQueries(ctx, db, queries, cfg, map[*analyzer.Statement]error{}, func(string, ...any) {}, "off")
+	plans, err := genericPlans(ctx, db, queries, cfg, map[*analyzer.Statement]error{})
 	r.before = plans
 	r.took += time.Since(start)
 	return err
@@ -52,7 +52,7 @@ func (r *regressions) afterStatement(db explain.DB, queries []*analyzer.Statemen
 		start := time.Now()
 		defer func() { r.took += time.Since(start) }()
 		errs := map[*analyzer.Statement]error{}
-		now, err := planQueries(ctx, db, queries, cfg, errs, func(string, ...any) {}, "off")
+		now, err := genericPlans(ctx, db, queries, cfg, errs)
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/qreview/qreview/report"
 	"github.com/spf13/cobra"
@@ -38,9 +37,9 @@ that is not a qreview result).`,
 			if in == "" {
 				return fmt.Errorf("--in: name the JSON result to render (qreview review --format json=result.json writes one)")
 			}
-			res, err := readResultFile(in)
+			res, err := report.ReadResultFile(in)
 			if err != nil {
-				return err
+				return fmt.Errorf("--in: %w", err)
 			}
 			var buf bytes.Buffer
 			if err := render(&buf, res); err != nil {
@@ -61,14 +60,4 @@ that is not a qreview result).`,
 	fl.StringVar(&format, "format", "html", "html or markdown")
 	fl.StringVarP(&output, "output", "o", "", "write the report to FILE instead of standard output")
 	return cmd
-}
-
-// readResultFile reads a JSON result named by --in, checked against its
-// schema.
-func readResultFile(in string) (*report.Result, error) {
-	data, err := os.ReadFile(in)
-	if err != nil {
-		return nil, fmt.Errorf("--in: %w", err)
-	}
-	return report.ReadResult(in, data)
 }
