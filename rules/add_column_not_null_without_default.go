@@ -6,7 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 )
 
-var addColumnNotNullWithoutDefault = Register(&Rule{
+var addColumnNotNullWithoutDefault = &Rule{
 	ID:       "add-column-not-null-without-default",
 	Severity: Error,
 	Summary:  "ADD COLUMN … NOT NULL without a default fails on a table that has rows",
@@ -38,4 +38,4 @@ Example: ALTER TABLE accounts ADD COLUMN plan text NOT NULL;`,
 		}
 		return out
 	},
-})
+}

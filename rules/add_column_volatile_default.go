@@ -19,7 +19,7 @@ var volatileDefaults = map[string]bool{
 // serialTypes take their default from a new sequence: nextval, volatile.
 var serialTypes = map[string]bool{"serial": true, "bigserial": true, "smallserial": true, "serial2": true, "serial4": true, "serial8": true}
 
-var addColumnVolatileDefault = Register(&Rule{
+var addColumnVolatileDefault = &Rule{
 	ID:       "add-column-volatile-default",
 	Severity: Error,
 	Summary:  "ADD COLUMN with a volatile default rewrites the whole table under an exclusive lock",
@@ -51,7 +51,7 @@ Example: ALTER TABLE accounts ADD COLUMN token uuid DEFAULT gen_random_uuid();`,
 		}
 		return out
 	},
-})
+}
 
 // rewritingDefault says what gives a new column a value of its own in
 // every row, or "".

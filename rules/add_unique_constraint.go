@@ -14,7 +14,7 @@ var indexConstraints = map[pg_query.ConstrType]string{
 	pg_query.ConstrType_CONSTR_EXCLUSION: "EXCLUDE",
 }
 
-var addUniqueConstraint = Register(&Rule{
+var addUniqueConstraint = &Rule{
 	ID:       "add-unique-constraint",
 	Severity: Error,
 	Summary:  "ADD UNIQUE or PRIMARY KEY builds an index under an exclusive lock",
@@ -57,4 +57,4 @@ Example: ALTER TABLE accounts ADD CONSTRAINT accounts_handle_key UNIQUE (handle)
 		}
 		return out
 	},
-})
+}

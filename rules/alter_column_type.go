@@ -9,7 +9,7 @@ import (
 	"github.com/qreview/qreview/analyzer"
 )
 
-var alterColumnType = Register(&Rule{
+var alterColumnType = &Rule{
 	ID:       "alter-column-type",
 	Severity: Error,
 	Summary:  "ALTER COLUMN … TYPE rewrites the table and its indexes under an exclusive lock",
@@ -56,7 +56,7 @@ Example: ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;`,
 		}
 		return out
 	},
-})
+}
 
 // columnTypes replays the statements' CREATE TABLE, ADD COLUMN, ALTER
 // COLUMN TYPE and RENAME to find the column types of one table.

@@ -13,7 +13,7 @@ var (
 	dbmateNoTransaction = regexp.MustCompile(`(?m)^\s*--\s*migrate:up\b.*\btransaction:false\b`)
 )
 
-var concurrentlyInTransaction = Register(&Rule{
+var concurrentlyInTransaction = &Rule{
 	ID:       "concurrently-in-transaction",
 	Severity: Error,
 	Summary:  "CREATE/DROP INDEX CONCURRENTLY runs inside a transaction and will fail",
@@ -62,7 +62,7 @@ Example (goose, no NO TRANSACTION marker):
 			Evidence:   map[string]any{"format": string(mig.Format)},
 		}}
 	},
-})
+}
 
 // concurrent reports an index statement that must run outside a
 // transaction block.

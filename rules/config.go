@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"github.com/qreview/qreview/explain"
 	"sort"
 	"strings"
 )
@@ -25,7 +26,8 @@ type Table struct {
 // options.
 type Set struct {
 	active []active
-	files  fileCache // the reviewed files' text, read once for the qreview:ignore directives
+	known  map[string]bool // every rule's ID, for the ignore directives
+	files  fileCache       // the reviewed files' text, read once for the qreview:ignore directives
 }
 
 type active struct {
@@ -35,16 +37,17 @@ type active struct {
 	tables   map[string]Table
 }
 
-// Configure applies the config to the registry. An unknown rule ID or
+// Configure applies the config to every rule. An unknown rule ID or
 // option is an error that names it.
 func Configure(cfg map[string]Config) (*Set, error) {
 	for id := range cfg {
-		if registry[id] == nil {
+		if Lookup(id) == nil {
 			return nil, fmt.Errorf("rules.%s: unknown rule (qreview rules lists them)", id)
 		}
 	}
-	set := &Set{}
+	set := &Set{known: map[string]bool{}}
 	for _, r := range All() {
+		set.known[r.ID] = true
 		c := cfg[r.ID]
 		if c.Enabled != nil && !*c.Enabled {
 			continue
@@ -93,7 +96,7 @@ func optionList(opts Options) string {
 func (s *Set) Check(in *Input) []Finding {
 	with := *in
 	if in.Statement != nil {
-		with.ignores = ignoresIn(in.Statement, s.files.of(in.Statement.File))
+		with.ignores = ignoresIn(in.Statement, s.files.of(in.Statement.File), s.known)
 	}
 	skip := suppressed(with.ignores)
 	var out []Finding
@@ -122,4 +125,15 @@ func (s *Set) Check(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// Regressed says whether any active rule that compares plans finds the
+// query's plan worse after than before, with its configured options.
+func (s *Set) Regressed(before, after *explain.Plan, tables map[string]explain.Table) bool {
+	for _, a := range s.active {
+		if a.rule.Regressed != nil && a.rule.Regressed(before, after, tables, a.options) {
+			return true
+		}
+	}
+	return false
 }

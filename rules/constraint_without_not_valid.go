@@ -6,7 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 )
 
-var constraintWithoutNotValid = Register(&Rule{
+var constraintWithoutNotValid = &Rule{
 	ID:       "constraint-without-not-valid",
 	Severity: Error,
 	Summary:  "ADD FOREIGN KEY or CHECK on an existing table validates every row under a blocking lock",
@@ -48,4 +48,4 @@ Example: ALTER TABLE accounts ADD CONSTRAINT balance_positive CHECK (balance >= 
 		}
 		return out
 	},
-})
+}

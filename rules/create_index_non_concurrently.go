@@ -2,7 +2,7 @@ package rules
 
 import "fmt"
 
-var createIndexNonConcurrently = Register(&Rule{
+var createIndexNonConcurrently = &Rule{
 	ID:       "create-index-non-concurrently",
 	Severity: Error,
 	Summary:  "CREATE INDEX without CONCURRENTLY blocks writes to an existing table while it builds",
@@ -33,4 +33,4 @@ Example: CREATE INDEX accounts_status_idx ON accounts (status);`,
 			Evidence:   map[string]any{"table": table, "index": ix.Idxname},
 		}}
 	},
-})
+}

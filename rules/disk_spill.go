@@ -7,7 +7,7 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var diskSpill = Register(&Rule{
+var diskSpill = &Rule{
 	ID:       "disk-spill",
 	Severity: Warning,
 	Summary:  "a sort or hash did not fit in work_mem and spilled to disk",
@@ -37,4 +37,4 @@ is there: work_mem is per node and per connection.`,
 		})
 		return out
 	},
-})
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/qreview/qreview/analyzer"
 )
 
-var dmlWithoutWhere = Register(&Rule{
+var dmlWithoutWhere = &Rule{
 	ID:       "dml-without-where",
 	Severity: Error,
 	Summary:  "an UPDATE or DELETE has no WHERE clause and touches every row",
@@ -60,4 +60,4 @@ Example: UPDATE accounts SET status = 'inactive';`,
 		})
 		return out
 	},
-})
+}

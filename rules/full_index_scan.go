@@ -7,10 +7,11 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var fullIndexScan = Register(&Rule{
-	ID:       "full-index-scan",
-	Severity: Error,
-	Summary:  "an index is walked from end to end: an Index Scan with no Index Cond",
+var fullIndexScan = &Rule{
+	ID:          "full-index-scan",
+	Severity:    Error,
+	ProvesIndex: true,
+	Summary:     "an index is walked from end to end: an Index Scan with no Index Cond",
 	Doc: `An Index Scan or Index Only Scan with no Index Cond walks the whole index, in
 index order, and tests every row against its Filter. It is a Seq Scan in
 disguise, and slower: the planner picks it to avoid a sort (ORDER BY id LIMIT
@@ -57,7 +58,7 @@ WHERE status = $1 ORDER BY id LIMIT 20, CREATE INDEX CONCURRENTLY ON t
 		})
 		return out
 	},
-})
+}
 
 // examinedRows is how many rows an index walk with no Index Cond reads:
 // measured (returned plus filtered out), or the planner's bet: the whole

@@ -79,12 +79,17 @@ func FuzzIgnoreComment(f *testing.F) {
 		if err != nil || len(stmts) != 2 {
 			t.Fatalf("%q: %d statements, %v", file, len(stmts), err)
 		}
+		known := map[string]bool{}
+		for _, r := range All() {
+			known[r.ID] = true
+		}
+		ig.Problem = ig.problem(known)
 		above, onLastLine := ig, ig
 		above.Line, onLastLine.Line = 1, 2
-		if got := ignoresIn(stmts[0], strings.Split(file, "\n")); !reflect.DeepEqual(got, []Ignore{above, onLastLine}) {
+		if got := ignoresIn(stmts[0], strings.Split(file, "\n"), known); !reflect.DeepEqual(got, []Ignore{above, onLastLine}) {
 			t.Fatalf("%q: directives of SELECT 1 = %+v, want lines 1 and 2", file, got)
 		}
-		if got := ignoresIn(stmts[1], strings.Split(file, "\n")); len(got) != 0 {
+		if got := ignoresIn(stmts[1], strings.Split(file, "\n"), known); len(got) != 0 {
 			t.Fatalf("%q: SELECT 2 got the previous line's directive: %+v", file, got)
 		}
 	})

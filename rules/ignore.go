@@ -21,6 +21,10 @@ type Ignore struct {
 	Line   int
 	Rules  []string
 	Reason string
+
+	// Problem says why the directive suppresses nothing ("gives no
+	// reason"), "" when it suppresses the rules it names.
+	Problem string
 }
 
 const ignorePrefix = "qreview:ignore"
@@ -60,13 +64,13 @@ func ParseIgnore(text string) (ig Ignore, ok bool) {
 }
 
 // problem says why the directive suppresses nothing, or "" when it does
-// suppress the rules it names.
-func (ig Ignore) problem() string {
+// suppress the rules it names; known holds every rule ID.
+func (ig Ignore) problem(known map[string]bool) string {
 	if len(ig.Rules) == 0 {
 		return "names no rule"
 	}
 	for _, id := range ig.Rules {
-		if Lookup(id) == nil {
+		if !known[id] {
 			return fmt.Sprintf("names unknown rule %q", id)
 		}
 	}
@@ -107,20 +111,20 @@ func (c *fileCache) of(path string) []string {
 // (nil when unknown): those in the comments directly above it, except a
 // comment that ends the previous statement's last line, and those in a
 // comment on its own last line.
-func ignoresIn(st *analyzer.Statement, lines []string) []Ignore {
+func ignoresIn(st *analyzer.Statement, lines []string, known map[string]bool) []Ignore {
 	var out []Ignore
 	for _, c := range st.Comments {
 		if c.Line <= len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[c.Line-1]), "--") {
 			continue // "SELECT 1; -- qreview:ignore …" is about SELECT 1
 		}
 		if ig, ok := ParseIgnore(c.Text); ok {
-			ig.Line = c.Line
+			ig.Line, ig.Problem = c.Line, ig.problem(known)
 			out = append(out, ig)
 		}
 	}
 	for _, c := range lastLineComments(lines, st.Line, st.EndLine) {
 		if ig, ok := ParseIgnore(c); ok {
-			ig.Line = st.EndLine
+			ig.Line, ig.Problem = st.EndLine, ig.problem(known)
 			out = append(out, ig)
 		}
 	}
@@ -153,7 +157,7 @@ func lastLineComments(lines []string, first, last int) []string {
 func suppressed(igs []Ignore) map[string]bool {
 	out := map[string]bool{}
 	for _, ig := range igs {
-		if ig.problem() == "" {
+		if ig.Problem == "" {
 			for _, id := range ig.Rules {
 				out[id] = true
 			}

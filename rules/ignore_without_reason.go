@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-var ignoreWithoutReason = Register(&Rule{
+var ignoreWithoutReason = &Rule{
 	ID:       "ignore-without-reason",
 	Severity: Warning,
 	Summary:  "a qreview:ignore directive gives no reason or names an unknown rule",
@@ -26,7 +26,7 @@ lists them).`,
 	Check: func(in *Input, _ Options) []Finding {
 		var out []Finding
 		for _, ig := range in.ignores {
-			if p := ig.problem(); p != "" {
+			if p := ig.Problem; p != "" {
 				out = append(out, Finding{
 					Message:    fmt.Sprintf("line %d: %s %s; it suppresses nothing", ig.Line, strings.TrimSpace(ignorePrefix+" "+strings.Join(ig.Rules, ",")), p),
 					Suggestion: "-- qreview:ignore rule-id why the finding does not apply here",
@@ -36,4 +36,4 @@ lists them).`,
 		}
 		return out
 	},
-})
+}

@@ -10,7 +10,7 @@ import (
 
 const keysetPagination = "paginate by key: WHERE id > $last ORDER BY id LIMIT n, served by an index on the sort key"
 
-var largeOffset = Register(&Rule{
+var largeOffset = &Rule{
 	ID:       "large-offset",
 	Severity: Warning,
 	Summary:  "OFFSET pagination reads and throws away every row before the page",
@@ -53,4 +53,4 @@ Example: SELECT id FROM accounts ORDER BY id LIMIT 50 OFFSET 100000.`,
 		})
 		return out
 	},
-})
+}

@@ -11,7 +11,7 @@ import (
 // them.
 var likeOperators = map[string]string{"~~": "LIKE", "~~*": "ILIKE", "!~~": "NOT LIKE", "!~~*": "NOT ILIKE"}
 
-var leadingWildcardLike = Register(&Rule{
+var leadingWildcardLike = &Rule{
 	ID:       "leading-wildcard-like",
 	Severity: Warning,
 	Summary:  "a LIKE or ILIKE pattern starts with a wildcard, so no B-tree index can serve it",
@@ -59,7 +59,7 @@ Example: SELECT id FROM accounts WHERE email LIKE '%@example.com'.`,
 		})
 		return out
 	},
-})
+}
 
 // patternStart is the constant text a pattern starts with: a string, or
 // the first string of a concatenation ('%' || $1 || '%').

@@ -9,7 +9,7 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var longLock = Register(&Rule{
+var longLock = &Rule{
 	ID:       "long-lock",
 	Severity: Error,
 	Summary:  "a migration statement of the change blocks reads or writes for longer than max-ms on production-sized data",
@@ -59,4 +59,4 @@ holding SHARE lock on payments: writes blocked.`,
 		}
 		return out
 	},
-})
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var lossyBitmap = Register(&Rule{
+var lossyBitmap = &Rule{
 	ID:       "lossy-bitmap",
 	Severity: Warning,
 	Summary:  "a Bitmap Heap Scan went lossy: work_mem could not hold the bitmap",
@@ -30,4 +30,4 @@ Fix: a more selective condition or index, or more work_mem for this query.`,
 		})
 		return out
 	},
-})
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var misestimate = Register(&Rule{
+var misestimate = &Rule{
 	ID:       "misestimate",
 	Severity: Warning,
 	Summary:  "the planner's row estimate is off by factor or more",
@@ -51,7 +51,7 @@ statistics), rewriting the condition so statistics apply; ANALYZE.`,
 		})
 		return out
 	},
-})
+}
 
 // stoppedEarly: the node's consumer may stop before the node is done (a
 // Limit, the inner side of a semi or anti join, a sub-plan that needs one

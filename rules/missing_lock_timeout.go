@@ -6,7 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 )
 
-var missingLockTimeout = Register(&Rule{
+var missingLockTimeout = &Rule{
 	ID:       "missing-lock-timeout",
 	Severity: Warning,
 	Summary:  "a migration takes a blocking lock without SET lock_timeout first",
@@ -49,7 +49,7 @@ Example: ALTER TABLE accounts ADD COLUMN plan text; with nothing before it.`,
 			Evidence:   map[string]any{"table": table},
 		}}
 	},
-})
+}
 
 // lockedTable names the existing table a statement locks against the
 // application's reads or writes, or "". Concurrent index builds and drops

@@ -7,7 +7,7 @@ import (
 	"github.com/qreview/qreview/analyzer"
 )
 
-var missingRollback = Register(&Rule{
+var missingRollback = &Rule{
 	ID:       "missing-rollback",
 	Severity: Warning,
 	Summary:  "a new migration has no down/undo counterpart",
@@ -46,4 +46,4 @@ Example: 000005_add_index.up.sql with no 000005_add_index.down.sql.`,
 			Evidence:   map[string]any{"migration": m.File, "format": string(m.Format), "expected": m.ExpectedRollback()},
 		}}
 	},
-})
+}

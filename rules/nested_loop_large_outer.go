@@ -7,7 +7,7 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var nestedLoopLargeOuter = Register(&Rule{
+var nestedLoopLargeOuter = &Rule{
 	ID:       "nested-loop-large-outer",
 	Severity: Warning,
 	Summary:  "a Nested Loop runs its inner side once per row of a large outer side",
@@ -39,4 +39,4 @@ columns are indexed so a hash or merge join is possible.`,
 		})
 		return out
 	},
-})
+}

@@ -6,7 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 )
 
-var nonSargablePredicate = Register(&Rule{
+var nonSargablePredicate = &Rule{
 	ID:       "non-sargable-predicate",
 	Severity: Warning,
 	Summary:  "a function or cast around an indexed column keeps its index out of the filter",
@@ -36,7 +36,7 @@ index on accounts (email): add CREATE INDEX CONCURRENTLY ON accounts (lower(emai
 		})
 		return out
 	},
-})
+}
 
 // nonSargable reports an operand that wraps an indexed column in a
 // function call or cast that no expression index matches.

@@ -5,7 +5,7 @@ import (
 	"github.com/qreview/qreview/analyzer"
 )
 
-var notInSubquery = Register(&Rule{
+var notInSubquery = &Rule{
 	ID:       "not-in-subquery",
 	Severity: Warning,
 	Summary:  "NOT IN (SELECT …) is wrong with NULLs and cannot be planned as an anti-join",
@@ -36,7 +36,7 @@ Example: SELECT id FROM accounts WHERE country NOT IN (SELECT code FROM countrie
 		})
 		return out
 	},
-})
+}
 
 func notInFinding(form string) Finding {
 	return Finding{

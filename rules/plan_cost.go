@@ -7,7 +7,7 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var planCost = Register(&Rule{
+var planCost = &Rule{
 	ID:       "plan-cost",
 	Severity: Warning,
 	Summary:  "the planner's cost estimate is above max-cost",
@@ -35,7 +35,7 @@ the index it needs, or move the work off the request path.`,
 			Evidence: map[string]any{"total_cost": in.Plan.Root.TotalCost, "max_cost": opts["max-cost"], "costliest_node": costly.Label()},
 		}}
 	},
-})
+}
 
 // selfCost is a node's cost less its children's: the work it does itself.
 func selfCost(n *explain.Node) float64 {

@@ -6,7 +6,7 @@ import (
 	"github.com/qreview/qreview/explain"
 )
 
-var planRegression = Register(&Rule{
+var planRegression = &Rule{
 	ID:       "plan-regression",
 	Severity: Error,
 	Summary:  "the change's migrations make a query's plan worse, or break it; improvements are notices",
@@ -26,8 +26,12 @@ the evidence a DBA wants that a new index is used.
 
 Fix: keep (or recreate) the index the query needs before dropping the old
 one; change the query along with the column it reads.`,
-	Options:     Options{"min-rows": 100_000, "factor": 10, "min-cost": 1000},
-	GenericOnly: true,
+	Options:          Options{"min-rows": 100_000, "factor": 10, "min-cost": 1000},
+	GenericOnly:      true,
+	CountsEverywhere: true,
+	Regressed: func(before, after *explain.Plan, tables map[string]explain.Table, opts Options) bool {
+		return explain.ComparePlans(before, after, tables, regressionThresholds(opts)).Worse
+	},
 	Check: func(in *Input, opts Options) []Finding {
 		if in.Before == nil || in.Statement.Kind != "query" {
 			return nil
@@ -47,8 +51,7 @@ one; change the query along with the column it reads.`,
 		if in.Plan == nil {
 			return nil
 		}
-		c := explain.ComparePlans(in.Before, in.Plan, in.Tables, explain.Thresholds{
-			MinRows: opts["min-rows"], Factor: opts["factor"], MinCost: opts["min-cost"]})
+		c := explain.ComparePlans(in.Before, in.Plan, in.Tables, regressionThresholds(opts))
 		evidence["after"] = planBrief(in.Plan)
 		switch {
 		case c.Worse:
@@ -58,7 +61,7 @@ one; change the query along with the column it reads.`,
 		}
 		return nil
 	},
-})
+}
 
 // planBrief is a plan in the few fields a before/after comparison shows.
 func planBrief(p *explain.Plan) map[string]any {
@@ -67,4 +70,10 @@ func planBrief(p *explain.Plan) map[string]any {
 		nodes = append(nodes, n.Label())
 	}
 	return map[string]any{"cost": p.Root.TotalCost, "rows": p.Root.PlanRows, "nodes": nodes}
+}
+
+// regressionThresholds are the configured options as ComparePlans takes
+// them: the check and the search for the cause use the same ones.
+func regressionThresholds(opts Options) explain.Thresholds {
+	return explain.Thresholds{MinRows: opts["min-rows"], Factor: opts["factor"], MinCost: opts["min-cost"]}
 }

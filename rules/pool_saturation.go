@@ -30,7 +30,7 @@ func PoolLoad(callsPerSecond, latencyMS float64, poolSize int) (busy, share floa
 	return busy, share
 }
 
-var poolSaturation = Register(&Rule{
+var poolSaturation = &Rule{
 	ID:       "pool-saturation",
 	Severity: Error,
 	Summary:  "at its configured calls per second the statement would hold max-share of its service's connection pool",
@@ -90,7 +90,7 @@ it cannot starve the rest.`,
 		}
 		return out
 	},
-})
+}
 
 // number writes 218.4 as 218 and 2.345 as 2.35: whole numbers from 100
 // on, three significant digits below.

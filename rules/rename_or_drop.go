@@ -7,7 +7,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 )
 
-var renameOrDrop = Register(&Rule{
+var renameOrDrop = &Rule{
 	ID:       "rename-or-drop",
 	Severity: Warning,
 	Summary:  "renaming or dropping a table or column breaks the application version still running",
@@ -69,4 +69,4 @@ Example: ALTER TABLE accounts RENAME COLUMN name TO full_name;`,
 			Evidence:   map[string]any{"changes": what},
 		}}
 	},
-})
+}

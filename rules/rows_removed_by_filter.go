@@ -7,7 +7,7 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var rowsRemovedByFilter = Register(&Rule{
+var rowsRemovedByFilter = &Rule{
 	ID:       "rows-removed-by-filter",
 	Severity: Warning,
 	Summary:  "an index scan or join reads far more rows than it keeps: the index does not match the filter",
@@ -43,4 +43,4 @@ Example: Index Scan using payments_pkey (id < 500000) with Filter
 		})
 		return out
 	},
-})
+}

@@ -1,7 +1,7 @@
 // Package rules holds the checks qreview runs on each statement and its
 // plan. A rule is a value: an ID, a default severity, its documentation
-// and a check function. Each rule lives in its own file and registers
-// itself; the registry is the only global state.
+// and a check function. Each rule lives in its own file; list.go names
+// them all. What the pipeline needs from a rule is declared on the rule.
 package rules
 
 import (
@@ -101,28 +101,36 @@ type Rule struct {
 	// parameters before and after the change), so it judges only the
 	// generic plan, whichever plan production runs.
 	GenericOnly bool
+
+	// CountsEverywhere: the rule's findings count on statements outside
+	// the reviewed files too (with --base), because the change caused
+	// them there (a query the change's migration made worse).
+	CountsEverywhere bool
+
+	// ProvesIndex: the rule's findings name a table read whole; the
+	// pipeline proposes an index for it and proves the planner uses it.
+	ProvesIndex bool
+
+	// Regressed, when set, says whether a query's plan got worse from
+	// before to after, with the rule's configured options. The pipeline
+	// asks it after each statement of the change to find the one that
+	// caused the regression.
+	Regressed func(before, after *explain.Plan, tables map[string]explain.Table, opts Options) bool
 }
 
-var registry = map[string]*Rule{}
-
-// Register adds a rule; it is called from the rule files' init functions.
-func Register(r *Rule) *Rule {
-	if _, dup := registry[r.ID]; dup {
-		panic("rules: duplicate rule " + r.ID)
-	}
-	registry[r.ID] = r
-	return r
-}
-
-// All lists the rules by ID.
+// All lists every rule by ID (list.go holds the list).
 func All() []*Rule {
-	all := make([]*Rule, 0, len(registry))
-	for _, r := range registry {
-		all = append(all, r)
-	}
+	all := list()
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	return all
 }
 
-// Lookup finds a rule by ID.
-func Lookup(id string) *Rule { return registry[id] }
+// Lookup finds a rule by ID; nil when there is none.
+func Lookup(id string) *Rule {
+	for _, r := range list() {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}

@@ -6,7 +6,7 @@ import (
 	"github.com/qreview/qreview/analyzer"
 )
 
-var selectStar = Register(&Rule{
+var selectStar = &Rule{
 	ID:       "select-star",
 	Severity: Notice,
 	Summary:  "a query selects * and reads every column, present and future",
@@ -44,4 +44,4 @@ Example: SELECT * FROM accounts WHERE id = $1.`,
 		}
 		return nil
 	},
-})
+}

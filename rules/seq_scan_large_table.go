@@ -7,10 +7,11 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var seqScanLargeTable = Register(&Rule{
-	ID:       "seq-scan-large-table",
-	Severity: Error,
-	Summary:  "the plan reads a large table from end to end",
+var seqScanLargeTable = &Rule{
+	ID:          "seq-scan-large-table",
+	Severity:    Error,
+	ProvesIndex: true,
+	Summary:     "the plan reads a large table from end to end",
 	Doc: `A Seq Scan reads every row of a table. On a table with more rows than min-rows
 (default 100,000) that is slow, and it grows with the table: a query that took
 milliseconds in development takes seconds in production, holds its connection
@@ -50,4 +51,4 @@ on 1,000,000 payments with no index on status.`,
 		})
 		return out
 	},
-})
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/qreview/qreview/analyzer"
 )
 
-var setNotNull = Register(&Rule{
+var setNotNull = &Rule{
 	ID:       "set-not-null",
 	Severity: Error,
 	Summary:  "SET NOT NULL scans the whole table under an exclusive lock",
@@ -44,7 +44,7 @@ Example: ALTER TABLE accounts ALTER COLUMN bio SET NOT NULL;`,
 		}
 		return out
 	},
-})
+}
 
 // notNullChecked reports whether the statements leave a validated
 // CHECK (column IS NOT NULL) on the table.

@@ -6,7 +6,7 @@ import (
 	"github.com/qreview/qreview/internal/format"
 )
 
-var slowPlan = Register(&Rule{
+var slowPlan = &Rule{
 	ID:       "slow-plan",
 	Severity: Warning,
 	Summary:  "the query takes longer than max-ms on production-sized data, measured or estimated",
@@ -44,4 +44,4 @@ query, paginate, or move the work off the request path.`,
 		}
 		return []Finding{f}
 	},
-})
+}

@@ -1,6 +1,6 @@
 package rules
 
-var sqlError = Register(&Rule{
+var sqlError = &Rule{
 	ID:       "sql-error",
 	Severity: Error,
 	Summary:  "PostgreSQL rejected the statement",
@@ -16,4 +16,4 @@ Fix: correct the statement; the finding carries the server's message.`,
 		}
 		return []Finding{{Message: in.Err.Error()}}
 	},
-})
+}

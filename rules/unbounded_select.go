@@ -18,7 +18,7 @@ var aggregates = map[string]bool{
 	"percentile_cont": true, "percentile_disc": true, "mode": true, "xmlagg": true,
 }
 
-var unboundedSelect = Register(&Rule{
+var unboundedSelect = &Rule{
 	ID:       "unbounded-select",
 	Severity: Warning,
 	Summary:  "a query reads a large table without LIMIT and may return a growing number of rows",
@@ -74,7 +74,7 @@ a third of them in each status.`,
 		}
 		return []Finding{f}
 	},
-})
+}
 
 // hasLimit reports a LIMIT or FETCH FIRST that bounds the rows (LIMIT ALL
 // and LIMIT NULL do not).

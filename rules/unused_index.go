@@ -8,7 +8,7 @@ import (
 	"github.com/qreview/qreview/explain"
 )
 
-var unusedIndex = Register(&Rule{
+var unusedIndex = &Rule{
 	ID:       "unused-index",
 	Severity: Notice,
 	Summary:  "the change creates an index that no query of the repository uses",
@@ -39,7 +39,7 @@ Fix: drop it from the change, or add the query it serves to the reviewed files.`
 			Evidence: map[string]any{"index": name, "table": ix.Relation.Relname},
 		}}
 	},
-})
+}
 
 // defaultIndexName is the name PostgreSQL gives an unnamed index,
 // table_col1_col2_idx with "expr" for an expression, cut to 63 bytes

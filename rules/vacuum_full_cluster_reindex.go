@@ -4,7 +4,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 )
 
-var vacuumFullClusterReindex = Register(&Rule{
+var vacuumFullClusterReindex = &Rule{
 	ID:       "vacuum-full-cluster-reindex",
 	Severity: Error,
 	Summary:  "VACUUM FULL, CLUSTER or REINDEX locks the table for the whole rewrite",
@@ -52,4 +52,4 @@ Example: VACUUM FULL accounts;`,
 			Evidence:   map[string]any{"target": target},
 		}}
 	},
-})
+}

@@ -40,11 +40,7 @@ func (r *regressions) planBefore(ctx context.Context, db explain.DB, queries []*
 
 // afterStatement re-plans the queries after each change statement and
 // blames the statement for the queries it first made worse or broke.
-func (r *regressions) afterStatement(db explain.DB, queries []*analyzer.Statement, cfg *config.Config) func(context.Context, *analyzer.Statement) error {
-	thresholds := explain.Thresholds{}
-	if rule := rules.Lookup("plan-regression"); rule != nil {
-		thresholds = explain.Thresholds{MinRows: rule.Options["min-rows"], Factor: rule.Options["factor"], MinCost: rule.Options["min-cost"]}
-	}
+func (r *regressions) afterStatement(db explain.DB, queries []*analyzer.Statement, cfg *config.Config, ruleSet *rules.Set) func(context.Context, *analyzer.Statement) error {
 	return func(ctx context.Context, st *analyzer.Statement) error {
 		if !r.active {
 			return nil
@@ -64,7 +60,7 @@ func (r *regressions) afterStatement(db explain.DB, queries []*analyzer.Statemen
 			if r.cause[q] != nil || before == nil {
 				continue
 			}
-			if errs[q] != nil || (now[q] != nil && explain.ComparePlans(before, now[q], tables, thresholds).Worse) {
+			if errs[q] != nil || (now[q] != nil && ruleSet.Regressed(before, now[q], tables)) {
 				r.cause[q] = st
 			}
 		}

@@ -180,7 +180,7 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 	if err := regressions.planBefore(ctx, tx, src.Queries, cfg); err != nil {
 		return nil, err
 	}
-	measured, err := applyChange(ctx, tx, db, ch, cfg, errs, log, regressions.afterStatement(tx, src.Queries, cfg))
+	measured, err := applyChange(ctx, tx, db, ch, cfg, errs, log, regressions.afterStatement(tx, src.Queries, cfg, ruleSet))
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func review(ctx context.Context, f *reviewFlags, paths []string, logw io.Writer)
 			logJudgement(log, st, judged[st], notes)
 		}
 		for _, f := range found {
-			if reviewed[st] || f.Rule.ID == "plan-regression" {
+			if reviewed[st] || f.Rule.CountsEverywhere {
 				findings = append(findings, f)
 				kept++
 			}

@@ -36,7 +36,7 @@ func proveIndexes(ctx context.Context, db explain.DB, findings []rules.Finding, 
 		f := &findings[i]
 		table, _ := f.Evidence["table"].(string)
 		plan := planOf(judged[f.Statement], f.Params)
-		if (f.Rule.ID != "seq-scan-large-table" && f.Rule.ID != "full-index-scan") || table == "" || plan == nil {
+		if !f.Rule.ProvesIndex || table == "" || plan == nil {
 			continue
 		}
 		create := explain.ProposeIndex(f.Statement, table)
