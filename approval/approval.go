@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -19,6 +20,18 @@ import (
 
 // DateLayout is how the file writes dates: YYYY-MM-DD.
 const DateLayout = "2006-01-02"
+
+// Today is the date approvals are judged on, in UTC as CI runners keep it.
+func Today() string { return time.Now().UTC().Format(DateLayout) }
+
+// Read reads and parses an approvals file.
+func Read(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("approvals: %w", err)
+	}
+	return Parse(path, data)
+}
 
 // Entry is one approval.
 type Entry struct {

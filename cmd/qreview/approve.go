@@ -3,71 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/qreview/qreview/analyzer"
 	"github.com/qreview/qreview/approval"
 	"github.com/qreview/qreview/config"
-	"github.com/qreview/qreview/report"
+	"github.com/qreview/qreview/internal/repopath"
+	"github.com/qreview/qreview/review"
 	"github.com/spf13/cobra"
 )
-
-// defaultApprovals is where review and approve look for the approvals,
-// relative to where they run (the repository root in CI), like the
-// baseline.
-const defaultApprovals = ".qreview/approvals.yaml"
-
-// today is the date approvals are judged on, in UTC as CI runners keep it.
-func today() string { return time.Now().UTC().Format(approval.DateLayout) }
-
-// applyApprovals marks the findings of approved statements:
-// --approvals FILE, else .qreview/approvals.yaml when it exists.
-func applyApprovals(f *reviewFlags, res *report.Result) error {
-	a, path, err := loadApprovals(f)
-	if err != nil || a == nil {
-		return err
-	}
-	a.Apply(res, today())
-	if f.quiet {
-		return nil
-	}
-	if len(res.Approved) > 0 {
-		fmt.Fprintf(os.Stderr, "qreview: %s approved in %s not counted\n", findings(len(res.Approved)), path)
-	}
-	for _, ap := range res.Approvals {
-		if ap.Status == report.ApprovalExpired {
-			fmt.Fprintf(os.Stderr, "qreview: the approval of %s by %s in %s expired on %s: its findings count again (qreview approve renews it)\n",
-				ap.Fingerprint, ap.By, path, ap.Expires)
-		}
-	}
-	return nil
-}
-
-// loadApprovals reads the approvals file, when there is one; review calls
-// it before it starts a database too, so that a broken file fails at once.
-func loadApprovals(f *reviewFlags) (*approval.File, string, error) {
-	path := f.approvals
-	if path == "" {
-		if _, err := os.Stat(defaultApprovals); errors.Is(err, fs.ErrNotExist) {
-			return nil, "", nil
-		}
-		path = defaultApprovals
-	}
-	a, err := readApprovals(path)
-	return a, path, err
-}
-
-func readApprovals(path string) (*approval.File, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("approvals: %w", err)
-	}
-	return approval.Parse(path, data)
-}
 
 func approveCommand() *cobra.Command {
 	var by, reason, expires, file, cfgPath string
@@ -91,7 +37,7 @@ Commit the file: it is reviewed in the pull request like code.`,
 			if by == "" || reason == "" {
 				return errors.New("approve: --by NAME and --reason TEXT are required: the report shows who approved and why")
 			}
-			day := today()
+			day := approval.Today()
 			if expires != "" {
 				if _, err := approval.ParseDate(expires); err != nil {
 					return fmt.Errorf("--expires: %w", err)
@@ -106,7 +52,7 @@ Commit the file: it is reviewed in the pull request like code.`,
 			}
 			a := &approval.File{}
 			if _, err := os.Stat(file); err == nil {
-				if a, err = readApprovals(file); err != nil {
+				if a, err = approval.Read(file); err != nil {
 					return err
 				}
 			}
@@ -140,7 +86,7 @@ Commit the file: it is reviewed in the pull request like code.`,
 	fl.StringVar(&by, "by", "", "who approves (required)")
 	fl.StringVar(&reason, "reason", "", "why the findings are acceptable (required)")
 	fl.StringVar(&expires, "expires", "", "last day the approval holds, YYYY-MM-DD (UTC; default: until the statement changes)")
-	fl.StringVar(&file, "file", defaultApprovals, "approvals file to write")
+	fl.StringVar(&file, "file", review.DefaultApprovals, "approvals file to write")
 	fl.StringVar(&cfgPath, "config", "", "config file whose include/exclude select the SQL (default: .qreview.yaml in PATH or the working directory)")
 	return cmd
 }
@@ -170,7 +116,7 @@ func statementLabel(fp string, paths []string, cfgPath string) (string, error) {
 			fp, strings.Join(paths, ", "))
 	}
 	st := found[0]
-	label := fmt.Sprintf("%s:%d", repoPath()(st.File), st.Line)
+	label := fmt.Sprintf("%s:%d", repopath.Relative()(st.File), st.Line)
 	if st.Name != "" {
 		label = st.Name + " at " + label
 	}

@@ -23,7 +23,7 @@ started from another machine on a shared engine, are kept unless --all.`,
 			removed, kept, err := provider.CleanupContainers(cmd.Context(), all)
 			out := cmd.OutOrStdout()
 			for _, l := range removed {
-				fmt.Fprintf(out, "removed %.12s (%s, run %s, created %s ago)\n", l.ID, l.Image, l.Run, since(l.Created).Round(time.Second))
+				fmt.Fprintf(out, "removed %.12s (%s, run %s, created %s ago)\n", l.ID, l.Image, l.Run, time.Since(l.Created).Round(time.Second))
 			}
 			for _, l := range kept {
 				fmt.Fprintf(out, "kept %.12s (%s, run %s): %s; --all removes it\n", l.ID, l.Image, l.Run, l.InUse)

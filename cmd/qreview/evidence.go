@@ -11,6 +11,7 @@ import (
 
 	"github.com/qreview/qreview/evidence"
 	"github.com/qreview/qreview/internal/gitdiff"
+	"github.com/qreview/qreview/internal/repopath"
 	"github.com/qreview/qreview/report"
 	"github.com/spf13/cobra"
 )
@@ -44,7 +45,7 @@ sha256sum form, for actions/attest (predicate-path, subject-checksums).
 			if err != nil {
 				return err
 			}
-			name := repoPath()
+			name := repopath.Relative()
 			ev, err := evidence.Build(res, evidence.Options{Dir: dir, Name: name})
 			if err != nil {
 				return fmt.Errorf("evidence: %w", err)

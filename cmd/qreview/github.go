@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/qreview/qreview/internal/gitdiff"
 	"github.com/qreview/qreview/internal/prcomment"
+	"github.com/qreview/qreview/internal/repopath"
 	"github.com/qreview/qreview/report"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -42,7 +42,7 @@ func fullReport(written map[string]string) string {
 // forRepository is res with its file paths relative to the repository
 // root, as GitHub wants them for annotations and code scanning.
 func forRepository(res *report.Result) *report.Result {
-	rel := repoPath()
+	rel := repopath.Relative()
 	out := *res
 	out.Statements = append([]report.Statement(nil), res.Statements...)
 	for i := range out.Statements {
@@ -56,44 +56,6 @@ func forRepository(res *report.Result) *report.Result {
 		*list = copied
 	}
 	return &out
-}
-
-// repoPath makes a file path, as the user named it, relative to the
-// repository root: the workspace in GitHub Actions, else the top of the
-// git work tree, else the working directory. A file outside it keeps its
-// name.
-func repoPath() func(string) string {
-	root := os.Getenv("GITHUB_WORKSPACE")
-	if root == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return func(file string) string { return file }
-		}
-		if root, err = gitdiff.Root(context.Background(), wd); err != nil {
-			root = wd
-		}
-	}
-	root = realPath(root)
-	return func(file string) string {
-		abs, err := filepath.Abs(file)
-		if err != nil {
-			return file
-		}
-		r, err := filepath.Rel(root, filepath.Join(realPath(filepath.Dir(abs)), filepath.Base(abs)))
-		if err != nil || !filepath.IsLocal(r) {
-			return file
-		}
-		return filepath.ToSlash(r)
-	}
-}
-
-// realPath resolves symbolic links in a directory path, so that a
-// workspace reached through a link still contains its files.
-func realPath(dir string) string {
-	if r, err := filepath.EvalSymlinks(dir); err == nil {
-		return r
-	}
-	return dir
 }
 
 // commentOnPullRequest puts the Markdown report on the pull request the

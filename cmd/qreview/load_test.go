@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qreview/qreview/report"
+	"github.com/qreview/qreview/review"
 )
 
 // loadProject has a change to apply (column b), queries load runs (one
@@ -50,7 +51,7 @@ func TestLoadRunsTheQueriesOnTheSeededDatabase(t *testing.T) {
 	if r.code != exitPass {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
-	var res loadResult
+	var res review.LoadResult
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("%v\n%s", err, r.stdout)
 	}

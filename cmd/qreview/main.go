@@ -84,3 +84,10 @@ func versionCommand() *cobra.Command {
 		},
 	}
 }
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -13,33 +13,12 @@ import (
 	"time"
 
 	"github.com/qreview/qreview/config"
+	"github.com/qreview/qreview/internal/repopath"
 	"github.com/qreview/qreview/postmortem"
 	"github.com/qreview/qreview/report"
+	"github.com/qreview/qreview/review"
 	"github.com/spf13/cobra"
 )
-
-// loadPostmortems reads the records of the config's postmortems folder. The
-// review calls it before it starts a database, so that a broken record
-// fails at once, naming its file and line.
-func loadPostmortems(cfg *config.Config) ([]*postmortem.Record, error) {
-	dir := cfg.PostmortemDir()
-	if dir == "" {
-		return nil, nil
-	}
-	return postmortem.Load(dir)
-}
-
-// linkPostmortems escalates and cites the findings that repeat a record's
-// query shape (postmortem.Link), and says how many on standard error.
-func linkPostmortems(res *report.Result, recs []*postmortem.Record, log func(string, ...any)) {
-	switch n := postmortem.Link(res, recs); n {
-	case 0:
-	case 1:
-		log("1 finding repeats the query shape of a postmortem: an error that cites it")
-	default:
-		log("%d findings repeat the query shapes of postmortems: errors that cite them", n)
-	}
-}
 
 func postmortemCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -92,7 +71,7 @@ func postmortemDir(dir, configFile string, paths []string) (string, error) {
 var recordID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 func postmortemNewCommand() *cobra.Command {
-	f := &reviewFlags{}
+	f := &dbFlags{}
 	var title, query, id, date, dir string
 	cmd := &cobra.Command{
 		Use:   "new --title TITLE --query FILE [PATH...]",
@@ -123,7 +102,7 @@ empty timeline and five-whys skeleton to fill in. The record is named ID.md
 			if len(paths) == 0 {
 				paths = []string{"."}
 			}
-			folder, err := postmortemDir(dir, f.config, paths)
+			folder, err := postmortemDir(dir, f.opts.Config, paths)
 			if err != nil {
 				return err
 			}
@@ -135,7 +114,9 @@ empty timeline and five-whys skeleton to fill in. The record is named ID.md
 			if !inPaths(query, paths) {
 				paths = append(paths, query)
 			}
-			res, err := runReview(cmd, f, paths)
+			o := f.options(cmd, paths)
+			o.Raw = true
+			res, err := review.Run(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
@@ -173,12 +154,7 @@ empty timeline and five-whys skeleton to fill in. The record is named ID.md
 	fl.StringVar(&id, "id", "", "the record's id, also its file name (default PM-DATE)")
 	fl.StringVar(&date, "date", time.Now().Format(time.DateOnly), "the incident's date, YYYY-MM-DD")
 	fl.StringVar(&dir, "dir", "", "the postmortems folder (default: the config's postmortems)")
-	fl.StringVar(&f.db, "db", "", "database provider: auto, local, dsn or container (default from config, else auto)")
-	fl.StringVar(&f.image, "image", "", "container image for --db container/auto (default from config)")
-	fl.StringVar(&f.dsn, "dsn", "", "PostgreSQL server to create a scratch database on (or QREVIEW_DSN)")
-	fl.StringVar(&f.config, "config", "", "config file (default: .qreview.yaml in the reviewed directory or the working directory)")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on standard error")
-	fl.BoolVar(&f.noCache, "no-cache", false, "seed afresh instead of reusing a seeded database kept by an earlier run")
+	f.define(fl)
 	return cmd
 }
 
@@ -261,7 +237,7 @@ the records it changes.`,
 			// review ran without them; findings it linked stay as they are.
 			postmortem.Link(res, recs)
 			// Files as the repository names them: the records are committed.
-			path := repoPath()
+			path := repopath.Relative()
 			for i := range res.Findings {
 				res.Findings[i].File = path(res.Findings[i].File)
 			}

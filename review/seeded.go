@@ -1,4 +1,4 @@
-package main
+package review
 
 import (
 	"context"
@@ -28,18 +28,18 @@ type seeded struct {
 // startSeeded starts the database the flags and config ask for, confines
 // it, connects and applies and seeds the base migrations. Close it on every
 // path once it is returned.
-func startSeeded(ctx context.Context, f *reviewFlags, cfg *config.Config, base []*analyzer.Migration, logw io.Writer) (*seeded, error) {
+func startSeeded(ctx context.Context, d Database, cfg *config.Config, base []*analyzer.Migration, logw io.Writer) (*seeded, error) {
 	log := logTo(logw)
-	kind := f.db
+	kind := d.Kind
 	if kind == "" {
 		kind = cfg.Database.Provider
 	}
 	started := time.Now()
 	var cache *provider.Cache
-	if !f.noCache {
+	if !d.NoCache {
 		cache = &provider.Cache{Key: seed.CacheKey(schemaSQL(base), cfg.Scale)}
 	}
-	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: f.dsn, Image: orDefault(f.image, cfg.Database.ContainerImage()),
+	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: d.DSN, Image: orDefault(d.Image, cfg.Database.ContainerImage()),
 		Settings: cfg.Database.Settings, Cache: cache, Log: logw})
 	if err != nil {
 		return nil, err

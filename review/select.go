@@ -1,4 +1,4 @@
-package main
+package review
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 
 // changedFiles is, with --base, the set of files changed since the merge
 // base with that revision (canonical paths); nil without --base.
-func changedFiles(src *analyzer.Source, f *reviewFlags) (map[string]bool, error) {
+func changedFiles(src *analyzer.Source, base string) (map[string]bool, error) {
 	all := src.Statements()
-	if f.base == "" || len(all) == 0 {
+	if base == "" || len(all) == 0 {
 		return nil, nil
 	}
 	// The repository is the one holding the reviewed files, wherever
 	// qreview runs from.
-	changed, err := gitdiff.Changed(context.Background(), filepath.Dir(all[0].File), f.base)
+	changed, err := gitdiff.Changed(context.Background(), filepath.Dir(all[0].File), base)
 	if err != nil {
 		return nil, fmt.Errorf("--base: %w", err)
 	}
