@@ -61,7 +61,7 @@ func TestLoadRunsTheQueriesOnTheSeededDatabase(t *testing.T) {
 	if !strings.Contains(r.stderr, "seeding afresh") || !strings.Contains(r.stderr, "change: 2_b.up.sql") {
 		t.Errorf("stderr does not show the change applied on a fresh database:\n%s", r.stderr)
 	}
-	byName := map[string]loadQuery{}
+	byName := map[string]review.LoadQuery{}
 	calls := 0
 	for _, q := range res.Queries {
 		byName[q.Name] = q
@@ -206,27 +206,6 @@ func TestPoolSaturationFromTheConfigsTraffic(t *testing.T) {
 	if !strings.HasPrefix(f.Message, "service api: 1,000,000 calls/s × ") || !strings.Contains(f.Message, "ms (measured) = ") ||
 		!strings.Contains(f.Message, "of its pool of 10 (max-share 60%): the pool runs dry") {
 		t.Errorf("message %q", f.Message)
-	}
-}
-
-func TestSummarizeLatencies(t *testing.T) {
-	var hundred []time.Duration
-	for i := 100; i >= 1; i-- { // unsorted on purpose
-		hundred = append(hundred, time.Duration(i)*time.Millisecond)
-	}
-	tests := []struct {
-		samples []time.Duration
-		want    latencies
-	}{
-		{hundred, latencies{p50: 50, p95: 95, p99: 99, max: 100, mean: 50.5}},
-		{[]time.Duration{3 * time.Millisecond}, latencies{p50: 3, p95: 3, p99: 3, max: 3, mean: 3}},
-		{[]time.Duration{time.Millisecond, 9 * time.Millisecond}, latencies{p50: 1, p95: 9, p99: 9, max: 9, mean: 5}},
-		{nil, latencies{}},
-	}
-	for _, tt := range tests {
-		if got := summarizeLatencies(tt.samples); got != tt.want {
-			t.Errorf("%d samples: %+v, want %+v", len(tt.samples), got, tt.want)
-		}
 	}
 }
 
