@@ -17,6 +17,9 @@ type Database struct {
 	DSN     string // "" takes QREVIEW_DSN
 	Image   string // "" takes the config's
 	NoCache bool   // seed afresh instead of reusing a kept database
+	// CacheDir keeps local clusters; "" takes $QREVIEW_CACHE_DIR, else
+	// the user's cache dir.
+	CacheDir string
 }
 
 // Options are one review's inputs.

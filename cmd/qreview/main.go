@@ -31,6 +31,7 @@ func main() {
 	// then removed by the deferred cleanups before the process exits.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go cutCleanupShort(ctx)
 	// A reader that goes away ("qreview review | head -1") must not kill
 	// qreview before it has removed its database: writes fail instead.
 	signal.Ignore(syscall.SIGPIPE)
@@ -61,6 +62,18 @@ func run(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "qreview:", err)
 	return exitBroken
+}
+
+// cutCleanupShort waits for the first interrupt (the run then removes
+// what it started) and lets a second one end a cleanup that takes too
+// long, saying what may be left and how to remove it.
+func cutCleanupShort(ctx context.Context) {
+	again := make(chan os.Signal, 1)
+	<-ctx.Done()
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	<-again
+	fmt.Fprintln(os.Stderr, "qreview: interrupted again: cleanup cut short; this run's scratch database, local cluster or container may be left: qreview cleanup removes them")
+	os.Exit(exitBroken)
 }
 
 func toolVersion() string {

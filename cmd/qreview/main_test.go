@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -24,6 +25,15 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	binary = filepath.Join(dir, "qreview")
+	// One cache for the whole test binary: the payments example is seeded
+	// once and the other tests reuse it warm. A test that must seed gives
+	// its own QREVIEW_CACHE_DIR or --no-cache.
+	sharedCache = filepath.Join(dir, "cache")
+	if err := os.Mkdir(sharedCache, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Chmod(dir, 0o755) // the local provider runs the server as "postgres" when root
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build qreview: %v\n%s", err, out)
 		os.Exit(2)
@@ -32,6 +42,9 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// sharedCache is the cache dir runs get unless they name their own.
+var sharedCache string
 
 // cacheDirs maps a run's TMPDIR to the cache dir it was given.
 var cacheDirs sync.Map
@@ -63,7 +76,7 @@ func scratchTmp(t *testing.T) string {
 func command(t *testing.T, tmp string, env []string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = repoRoot
-	cache := scratchTmp(t)
+	cache := sharedCache
 	for _, kv := range env {
 		if dir, ok := strings.CutPrefix(kv, "QREVIEW_CACHE_DIR="); ok {
 			cache = dir
@@ -150,4 +163,10 @@ func processesMentioning(s string) []string {
 		}
 	}
 	return found
+}
+
+// killedBy reports whether cmd's process ended by sig's default action.
+func killedBy(cmd *exec.Cmd, sig os.Signal) bool {
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == sig
 }

@@ -59,7 +59,9 @@ func decode(t *testing.T, out string) *report.Result {
 }
 
 func TestPaymentsExampleFailsOnTheOutageQuery(t *testing.T) {
-	r := qreview(t, nil, "review", "testdata/payments", "--format", "json", "--db", "local")
+	// Cold, to see every phase on standard error; the golden corpus
+	// (review/golden_test.go) runs it warm and in the other contexts.
+	r := qreview(t, []string{"QREVIEW_CACHE_DIR=" + scratchTmp(t)}, "review", "testdata/payments", "--format", "json", "--db", "local")
 	if r.code != exitFail {
 		t.Fatalf("exit %d, want %d (gate failed)\nstderr:\n%s", r.code, exitFail, r.stderr)
 	}
@@ -306,7 +308,7 @@ func TestInterruptLeavesNothing(t *testing.T) {
 	for _, phase := range []string{"ready in", "seeded "} {
 		t.Run(strings.TrimSpace(phase), func(t *testing.T) {
 			tmp := scratchTmp(t)
-			cmd, _, _ := command(t, tmp, nil, "review", "testdata/payments", "--db", "local")
+			cmd, _, _ := command(t, tmp, nil, "review", "testdata/payments", "--db", "local", "--no-cache")
 			stderr := startReading(t, cmd)
 			lines := bufio.NewScanner(stderr)
 			var seen []string

@@ -1,0 +1,2 @@
+-- name: AccountsByOwner :many
+SELECT id, note FROM accounts WHERE owner = $1;

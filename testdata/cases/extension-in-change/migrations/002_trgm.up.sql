@@ -1,0 +1,2 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX CONCURRENTLY accounts_owner_trgm_idx ON accounts USING gin (owner gin_trgm_ops);

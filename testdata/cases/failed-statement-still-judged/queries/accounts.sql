@@ -1,0 +1,2 @@
+-- name: Account :one
+SELECT owner FROM accounts WHERE id = $1;

@@ -1,0 +1,2 @@
+-- name: AccountByID :one
+SELECT owner FROM accounts WHERE id = $1;

@@ -1,0 +1,2 @@
+SET lock_timeout = '2s';
+UPDATE accounts SET region = 'eu' WHERE id < 10;
