@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	ita1 "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -115,4 +117,46 @@ func parseStatement(data []byte) (*ita1.Statement, error) {
 		return nil, errors.New("in-toto statement: _type " + st.GetType() + ", want " + ita1.StatementTypeUri)
 	}
 	return st, nil
+}
+
+// Report writes what verification found, one line per file that differs
+// and a closing OK or FAIL line naming file (the evidence) and root; it
+// returns whether the evidence holds.
+func (v *Verification) Report(w io.Writer, file, root string) bool {
+	for _, m := range v.Mismatches {
+		if m.Err != nil {
+			fmt.Fprintf(w, "%s: cannot be read (%v); the evidence has sha256 %s\n", m.Name, withoutPath(m.Err), m.Want)
+			continue
+		}
+		fmt.Fprintf(w, "%s: changed since the review: sha256 %s in the evidence, %s now\n", m.Name, m.Want, m.Got)
+	}
+	p := v.Predicate
+	rollback := "rollback check passed"
+	if !p.Rollback.Passed {
+		rollback = "rollback check: a migration has no rollback"
+	}
+	about := fmt.Sprintf("%d files, verdict %s (fail-on %s; %s PostgreSQL %s), %s", len(v.Subjects), p.Verdict, p.FailOn,
+		p.Database.Provider, p.Database.ServerVersion, rollback)
+	if v.Holds() {
+		fmt.Fprintf(w, "OK: %s: the files under %s are those reviewed; %s\n", file, root, about)
+		return true
+	}
+	var why []string
+	if n := len(v.Mismatches); n > 0 {
+		why = append(why, fmt.Sprintf("%d of %d files differ from those reviewed", n, len(v.Subjects)))
+	}
+	if p.Verdict != "pass" {
+		why = append(why, "the review failed")
+	}
+	fmt.Fprintf(w, "FAIL: %s: %s; %s\n", file, strings.Join(why, " and "), about)
+	return false
+}
+
+// withoutPath drops the path from a file error: the line names the file.
+func withoutPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

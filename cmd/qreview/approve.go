@@ -10,6 +10,7 @@ import (
 	"github.com/qreview/qreview/analyzer"
 	"github.com/qreview/qreview/approval"
 	"github.com/qreview/qreview/config"
+	"github.com/qreview/qreview/internal/atomicfile"
 	"github.com/qreview/qreview/internal/repopath"
 	"github.com/qreview/qreview/review"
 	"github.com/spf13/cobra"
@@ -68,7 +69,7 @@ Commit the file: it is reviewed in the pull request like code.`,
 			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 				return fmt.Errorf("approvals: %w", err)
 			}
-			if err := writeFileAtomic(file, data); err != nil {
+			if err := atomicfile.Write(file, data); err != nil {
 				return fmt.Errorf("approvals: %w", err)
 			}
 			verb, until := "approved", ""

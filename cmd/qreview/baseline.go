@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/qreview/qreview/internal/atomicfile"
 	"github.com/qreview/qreview/internal/repopath"
 	"github.com/qreview/qreview/report"
 	"github.com/qreview/qreview/review"
@@ -44,7 +45,7 @@ when findings are fixed.`,
 			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 				return fmt.Errorf("--output: %w", err)
 			}
-			if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+			if err := atomicfile.Write(out, buf.Bytes()); err != nil {
 				return fmt.Errorf("--output: %w", err)
 			}
 			if !f.quiet {

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/qreview/qreview/evidence"
-	"github.com/qreview/qreview/internal/gitdiff"
+	"github.com/qreview/qreview/internal/atomicfile"
 	"github.com/qreview/qreview/internal/repopath"
 	"github.com/qreview/qreview/report"
 	"github.com/spf13/cobra"
@@ -41,9 +37,9 @@ sha256sum form, for actions/attest (predicate-path, subject-checksums).
 			if in == "" {
 				return fmt.Errorf("evidence: --in RESULT.json is required (qreview review --format json=RESULT.json writes it)")
 			}
-			res, err := readResult(cmd.InOrStdin(), in)
+			res, err := readResultArg(cmd.InOrStdin(), in)
 			if err != nil {
-				return err
+				return fmt.Errorf("--in: %w", err)
 			}
 			name := repopath.Relative()
 			ev, err := evidence.Build(res, evidence.Options{Dir: dir, Name: name})
@@ -59,12 +55,12 @@ sha256sum form, for actions/attest (predicate-path, subject-checksums).
 				if err != nil {
 					return fmt.Errorf("evidence: %w", err)
 				}
-				if err := writeFileAtomic(predicate, data); err != nil {
+				if err := atomicfile.Write(predicate, data); err != nil {
 					return fmt.Errorf("--predicate: %w", err)
 				}
 			}
 			if checksums != "" {
-				if err := writeFileAtomic(checksums, ev.Checksums()); err != nil {
+				if err := atomicfile.Write(checksums, ev.Checksums()); err != nil {
 					return fmt.Errorf("--checksums: %w", err)
 				}
 			}
@@ -72,7 +68,7 @@ sha256sum form, for actions/attest (predicate-path, subject-checksums).
 				_, err := cmd.OutOrStdout().Write(stmt)
 				return err
 			}
-			if err := writeFileAtomic(output, stmt); err != nil {
+			if err := atomicfile.Write(output, stmt); err != nil {
 				return fmt.Errorf("--output: %w", err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "qreview: evidence for %d files, verdict %s, in %s\n", len(ev.Subjects), ev.Predicate.Verdict, output)
@@ -110,39 +106,15 @@ qreview evidence.`,
 				return fmt.Errorf("evidence: %w", err)
 			}
 			if root == "" {
-				root = workspaceRoot()
+				root = repopath.Root()
 			}
 			v, err := evidence.Verify(data, root)
 			if err != nil {
 				return fmt.Errorf("evidence %s: %w", args[0], err)
 			}
-			w := cmd.OutOrStdout()
-			for _, m := range v.Mismatches {
-				if m.Err != nil {
-					fmt.Fprintf(w, "%s: cannot be read (%v); the evidence has sha256 %s\n", m.Name, unwrapPath(m.Err), m.Want)
-					continue
-				}
-				fmt.Fprintf(w, "%s: changed since the review: sha256 %s in the evidence, %s now\n", m.Name, m.Want, m.Got)
-			}
-			p := v.Predicate
-			rollback := "rollback check passed"
-			if !p.Rollback.Passed {
-				rollback = "rollback check: a migration has no rollback"
-			}
-			about := fmt.Sprintf("%d files, verdict %s (fail-on %s; %s PostgreSQL %s), %s", len(v.Subjects), p.Verdict, p.FailOn,
-				p.Database.Provider, p.Database.ServerVersion, rollback)
-			if v.Holds() {
-				fmt.Fprintf(w, "OK: %s: the files under %s are those reviewed; %s\n", args[0], root, about)
+			if v.Report(cmd.OutOrStdout(), args[0], root) {
 				return nil
 			}
-			var why []string
-			if n := len(v.Mismatches); n > 0 {
-				why = append(why, fmt.Sprintf("%d of %d files differ from those reviewed", n, len(v.Subjects)))
-			}
-			if p.Verdict != "pass" {
-				why = append(why, "the review failed")
-			}
-			fmt.Fprintf(w, "FAIL: %s: %s; %s\n", args[0], strings.Join(why, " and "), about)
 			return errEvidenceFails
 		},
 	}
@@ -150,51 +122,14 @@ qreview evidence.`,
 	return cmd
 }
 
-// readResult decodes a review's JSON result from a file, or standard input
-// for "-".
-func readResult(stdin io.Reader, path string) (*report.Result, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
+// readResultArg reads the JSON result --in names, "-" for standard input.
+func readResultArg(stdin io.Reader, in string) (*report.Result, error) {
+	if in != "-" {
+		return report.ReadResultFile(in)
 	}
+	data, err := io.ReadAll(stdin)
 	if err != nil {
-		return nil, fmt.Errorf("--in: %w", err)
+		return nil, err
 	}
-	var res report.Result
-	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, fmt.Errorf("--in %s: not a qreview JSON result: %w", path, err)
-	}
-	if res.Schema != report.SchemaV1 {
-		return nil, fmt.Errorf("--in %s: schema %q, not a qreview result (want %s; qreview review --format json writes one)", path, res.Schema, report.SchemaV1)
-	}
-	return &res, nil
-}
-
-// workspaceRoot is the directory repository-relative names start from, as
-// repoPath takes it: GITHUB_WORKSPACE, else the repository holding the
-// working directory, else the working directory.
-func workspaceRoot() string {
-	if root := os.Getenv("GITHUB_WORKSPACE"); root != "" {
-		return root
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "."
-	}
-	if root, err := gitdiff.Root(context.Background(), wd); err == nil {
-		return root
-	}
-	return wd
-}
-
-// unwrapPath drops the path from a file error: the line names the file.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return report.ReadResult("standard input", data)
 }

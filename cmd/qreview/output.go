@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/qreview/qreview/internal/actions"
 	"github.com/qreview/qreview/report"
 )
 
@@ -14,11 +15,11 @@ import (
 // standard output).
 type output struct{ format, file string }
 
-// fileFormats render to a stream; github is special (see writeGitHub).
+// fileFormats render to a stream; github is special (see actions.Write).
 var fileFormats = map[string]func(io.Writer, *report.Result) error{
 	"text":     report.Text,
 	"json":     report.JSON,
-	"sarif":    func(w io.Writer, r *report.Result) error { return report.SARIF(w, forRepository(r)) },
+	"sarif":    func(w io.Writer, r *report.Result) error { return report.SARIF(w, actions.ForRepository(r)) },
 	"markdown": func(w io.Writer, r *report.Result) error { return report.Markdown(w, r, report.MarkdownOptions{}) },
 	"html":     report.HTML,
 }
@@ -108,7 +109,7 @@ func writeResult(stdout io.Writer, f *reviewFlags, res *report.Result) error {
 			continue
 		}
 		if o.format == "github" {
-			if err := writeGitHub(stdout, res, written); err != nil {
+			if err := actions.Write(stdout, res, written); err != nil {
 				return err
 			}
 			continue
@@ -118,7 +119,7 @@ func writeResult(stdout io.Writer, f *reviewFlags, res *report.Result) error {
 		}
 	}
 	if f.comment {
-		commentOnPullRequest(res, written)
+		actions.Comment(res, written)
 	}
 	return nil
 }

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/qreview/qreview/explain/seed"
+	"github.com/qreview/qreview/internal/atomicfile"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 )
@@ -59,7 +59,7 @@ order and frequencies, for a profile that may be committed.`,
 				_, err = cmd.OutOrStdout().Write(buf.Bytes())
 				return err
 			}
-			return writeFileAtomic(output, buf.Bytes())
+			return atomicfile.Write(output, buf.Bytes())
 		},
 	}
 	export.Flags().StringVar(&dsn, "dsn", "", "the database to read statistics from (or QREVIEW_DSN)")
@@ -67,31 +67,4 @@ order and frequencies, for a profile that may be committed.`,
 	export.Flags().BoolVar(&redact, "redact", false, "replace most-common values and text histogram bounds with generated stand-ins")
 	cmd.AddCommand(export)
 	return cmd
-}
-
-// writeFileAtomic writes via a temp file and a rename, so that a reader
-// never sees half a file and a failure leaves the old one.
-func writeFileAtomic(path string, data []byte) error {
-	return writeVia(path, data, func(tmp string) error { return os.Rename(tmp, path) })
-}
-
-// writeVia writes data to a temp file beside path and hands it to put,
-// which moves or links it into place; the temp file is removed after.
-func writeVia(path string, data []byte, put func(tmp string) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".qreview-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp makes 0600; these files are committed
-		return err
-	}
-	return put(tmp.Name())
 }

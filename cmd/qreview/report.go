@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/qreview/qreview/internal/atomicfile"
 	"github.com/qreview/qreview/report"
 	"github.com/spf13/cobra"
 )
@@ -49,7 +50,7 @@ that is not a qreview result).`,
 				_, err := cmd.OutOrStdout().Write(buf.Bytes())
 				return err
 			}
-			if err := writeFileAtomic(output, buf.Bytes()); err != nil {
+			if err := atomicfile.Write(output, buf.Bytes()); err != nil {
 				return fmt.Errorf("--output: %w", err)
 			}
 			return nil

@@ -15,17 +15,7 @@ import (
 // git work tree, else the working directory. A file outside it keeps its
 // name.
 func Relative() func(string) string {
-	root := os.Getenv("GITHUB_WORKSPACE")
-	if root == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return func(file string) string { return file }
-		}
-		if root, err = gitdiff.Root(context.Background(), wd); err != nil {
-			root = wd
-		}
-	}
-	root = Real(root)
+	root := Real(Root())
 	return func(file string) string {
 		abs, err := filepath.Abs(file)
 		if err != nil {
@@ -37,6 +27,23 @@ func Relative() func(string) string {
 		}
 		return filepath.ToSlash(r)
 	}
+}
+
+// Root is the directory repository-relative names start from: the
+// workspace in GitHub Actions, else the top of the git work tree holding
+// the working directory, else the working directory.
+func Root() string {
+	if root := os.Getenv("GITHUB_WORKSPACE"); root != "" {
+		return root
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	if root, err := gitdiff.Root(context.Background(), wd); err == nil {
+		return root
+	}
+	return wd
 }
 
 // Real resolves symbolic links in a directory path, so that a workspace

@@ -1,4 +1,7 @@
-package main
+// Package actions is what qreview does when it runs in GitHub Actions:
+// annotations, the job summary and step outputs, and the pull-request
+// comment.
+package actions
 
 import (
 	"bytes"
@@ -15,10 +18,10 @@ import (
 	"github.com/sethvargo/go-githubactions"
 )
 
-// writeGitHub writes --format github: annotations and the text report on
+// Write writes --format github: annotations and the text report on
 // stdout, the job summary and step outputs to the runner's files.
-func writeGitHub(stdout io.Writer, res *report.Result, written map[string]string) error {
-	return report.GitHub(stdout, forRepository(res), report.GitHubOptions{Reports: written, FullReport: fullReport(written)})
+func Write(stdout io.Writer, res *report.Result, written map[string]string) error {
+	return report.GitHub(stdout, ForRepository(res), report.GitHubOptions{Reports: written, FullReport: fullReport(written)})
 }
 
 // fullReport says where the complete report of this run can be read, for
@@ -39,9 +42,9 @@ func fullReport(written map[string]string) string {
 	return ""
 }
 
-// forRepository is res with its file paths relative to the repository
+// ForRepository is res with its file paths relative to the repository
 // root, as GitHub wants them for annotations and code scanning.
-func forRepository(res *report.Result) *report.Result {
+func ForRepository(res *report.Result) *report.Result {
 	rel := repopath.Relative()
 	out := *res
 	out.Statements = append([]report.Statement(nil), res.Statements...)
@@ -58,11 +61,11 @@ func forRepository(res *report.Result) *report.Result {
 	return &out
 }
 
-// commentOnPullRequest puts the Markdown report on the pull request the
+// Comment puts the Markdown report on the pull request the
 // workflow runs for, as one comment updated on every run. A comment that
 // cannot be posted (no token, not a pull request, a fork's read-only
 // token) is a warning, not a failure: the gate's verdict stands either way.
-func commentOnPullRequest(res *report.Result, written map[string]string) {
+func Comment(res *report.Result, written map[string]string) {
 	warn := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "qreview: --comment: "+format+"\n", args...) }
 	token := os.Getenv("GITHUB_TOKEN")
 	if token == "" {
@@ -90,7 +93,7 @@ func commentOnPullRequest(res *report.Result, written map[string]string) {
 	if full == "" {
 		full = "in the job summary"
 	}
-	report.Markdown(&body, forRepository(res), report.MarkdownOptions{
+	report.Markdown(&body, ForRepository(res), report.MarkdownOptions{
 		MaxBytes: prcomment.MaxBody - len(prcomment.Marker) - len(footer) - 64, FullReport: full})
 	body.WriteString(footer)
 
