@@ -32,10 +32,10 @@ const casesDir = "../testdata/cases"
 
 // execFile is a case's exec.json.
 type execFile struct {
-	Paths     []string `json:"paths"` // relative to the case folder; default the folder itself
-	FailOn    string   `json:"fail_on"`
-	Base      string   `json:"base"`
-	Contexts  []string `json:"contexts"` // default: every context
+	Paths    []string `json:"paths"` // relative to the case folder; default the folder itself
+	FailOn   string   `json:"fail_on"`
+	Base     string   `json:"base"`
+	Contexts []string `json:"contexts"` // default: every context
 }
 
 func readExec(t *testing.T, dir string) execFile {

@@ -25,4 +25,3 @@ func TestSummarizeLatencies(t *testing.T) {
 		}
 	}
 }
-
