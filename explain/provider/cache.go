@@ -106,30 +106,61 @@ func complete(path string) bool {
 	return err == nil
 }
 
-// prune removes all but the newest keepEntries entries, and leftovers of
-// runs that died while storing one. Entries locked by a running review
-// are skipped.
-func prune(dir string) {
-	names, _ := os.ReadDir(dir)
+// Prune removes all but the newest keep entries in dir, and leftovers of
+// runs that died while storing one. It takes each entry's lock first: an
+// entry a running review holds is skipped and listed in inUse. It goes on
+// past a failure and returns the first.
+func Prune(dir string, keep int) (removed, inUse []string, err error) {
+	note := func(e error) {
+		if err == nil {
+			err = e
+		}
+	}
+	names, rerr := os.ReadDir(dir)
+	if rerr != nil && !os.IsNotExist(rerr) {
+		return nil, nil, fmt.Errorf("cache dir %s: %w", dir, rerr)
+	}
+	remove := func(name, path string) {
+		unlock, ok, lerr := lockEntry(dir, name)
+		switch {
+		case lerr != nil:
+			note(lerr)
+			return
+		case !ok:
+			inUse = append(inUse, path)
+			return
+		}
+		defer unlock()
+		if rerr := os.RemoveAll(path); rerr != nil {
+			note(fmt.Errorf("remove %s: %w", path, rerr))
+			return
+		}
+		if !strings.HasSuffix(path, stagingSuffix) {
+			os.Remove(filepath.Join(dir, name+".lock"))
+		}
+		removed = append(removed, path)
+	}
 	for _, n := range names {
 		path := filepath.Join(dir, n.Name())
 		if n.IsDir() && !complete(path) {
 			// A staging dir is locked under its entry's name while in use.
-			if unlock, ok, _ := lockEntry(dir, strings.TrimSuffix(n.Name(), stagingSuffix)); ok {
-				os.RemoveAll(path)
-				unlock()
-			}
+			remove(strings.TrimSuffix(n.Name(), stagingSuffix), path)
 		}
 	}
-	entries, _ := CacheEntries(dir)
-	for i := keepEntries; i < len(entries); i++ {
-		name := filepath.Base(entries[i].Path)
-		if unlock, ok, _ := lockEntry(dir, name); ok {
-			os.RemoveAll(entries[i].Path)
-			os.Remove(filepath.Join(dir, name+".lock"))
-			unlock()
-		}
+	entries, lerr := CacheEntries(dir)
+	if lerr != nil {
+		note(lerr)
 	}
+	for i := keep; i < len(entries); i++ {
+		remove(filepath.Base(entries[i].Path), entries[i].Path)
+	}
+	return removed, inUse, err
+}
+
+// CleanCache removes every entry in dir that no review holds; those in
+// use are listed in inUse and left alone.
+func CleanCache(dir string) (removed, inUse []string, err error) {
+	return Prune(dir, 0)
 }
 
 func dirSize(path string) int64 {

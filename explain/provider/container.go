@@ -77,7 +77,7 @@ func StartContainer(ctx context.Context, opts Options) (db *Database, err error)
 
 	var cache *containerCache
 	if opts.Cache != nil {
-		if cache, err = openContainerCache(ctx, cli, image, opts.Cache); err != nil {
+		if cache, err = openContainerCache(ctx, cli, image, opts.Cache, opts.skipWarm); err != nil {
 			fmt.Fprintf(opts.Log, "qreview: cache off: %v\n", err)
 		}
 	}
@@ -86,8 +86,9 @@ func StartContainer(ctx context.Context, opts Options) (db *Database, err error)
 		removeRun(cli, run)
 		cli.Close()
 	}
+	retried := false
 	defer func() {
-		if err != nil {
+		if err != nil && !retried {
 			remove()
 		}
 	}()
@@ -142,15 +143,36 @@ func StartContainer(ctx context.Context, opts Options) (db *Database, err error)
 		}
 		return nil, fmt.Errorf("container PostgreSQL: PostgreSQL in container %.12s from %s: %w\n%s", id, image, err, containerLog(ctr))
 	}
-	db = &Database{DSN: dsn, Provider: Container, Image: image, Detail: fmt.Sprintf("container %.12s from %s", id, runImage)}
-	if cache != nil {
-		db.Warm, db.Meta = cache.warm, cache.meta
-	}
-	db.close = func() {
-		if cache != nil && !cache.warm && db.kept != nil {
-			cache.store(cli, id, password, db.kept, opts.Log)
+	if cache != nil && cache.warm {
+		// A committed image cannot change, but a tag can be made anew by
+		// hand: check the cluster is the one that was kept.
+		if fp, ferr := Fingerprint(ctx, dsn); ferr != nil || fp != cache.fingerprint {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			fmt.Fprintf(opts.Log, "qreview: cache: image %s no longer equals what was seeded%s; removing it, seeding afresh\n", cache.tag, because(ferr))
+			removeRun(cli, run)
+			cli.ImageRemove(context.WithoutCancel(ctx), cache.tag, client.ImageRemoveOptions{})
+			cli.Close()
+			retried, opts.skipWarm = true, true // the tag stays when a container of another run uses it
+			return StartContainer(ctx, opts)
 		}
-		remove()
+	}
+	db = &Database{DSN: dsn, Provider: Container, Image: image, Detail: fmt.Sprintf("container %.12s from %s", id, runImage),
+		admin: dsn, run: run, cached: cache != nil, log: opts.Log}
+	if cache != nil && cache.warm {
+		db.Warm, db.Meta, db.fingerprint = true, cache.meta, cache.fingerprint
+	}
+	db.close = func(intact bool) []LeftBehind {
+		if cache != nil && !cache.warm && db.kept != nil && intact {
+			cache.store(cli, id, password, db.kept, db.fingerprint, opts.Log)
+		}
+		defer cli.Close()
+		if err := removeRun(cli, run); err != nil {
+			return []LeftBehind{{What: fmt.Sprintf("container %.12s (run %s) on %s", id, run, cli.DaemonHost()),
+				Remove: fmt.Sprintf("docker rm -f -v %.12s, or qreview cleanup", id), Err: err}}
+		}
+		return nil
 	}
 	return db, nil
 }
@@ -339,16 +361,20 @@ func pullImage(ctx context.Context, image string) error {
 // not by the container's ID, so that a container created by a start that
 // was cancelled before testcontainers learned its ID goes too. Its context
 // is fresh: the run's own is usually cancelled by now.
-func removeRun(cli *client.Client, run string) {
+func removeRun(cli *client.Client, run string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", LabelRun+"="+run)})
 	if err != nil {
-		return
+		return fmt.Errorf("list containers: %w", err)
 	}
+	var first error
 	for _, c := range list.Items {
-		cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !errdefs.IsNotFound(err) && first == nil {
+			first = fmt.Errorf("remove container %.12s: %w", c.ID, err)
+		}
 	}
+	return first
 }
 
 // Leftover is a container that a qreview run started and that still exists.

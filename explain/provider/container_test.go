@@ -157,3 +157,36 @@ func BenchmarkStartToReady(b *testing.B) {
 		b.ReportMetric(d.Seconds()/float64(n), kind+"-s/op")
 	}
 }
+
+// The container's server is a superuser DSN in effect: the reviewed SQL
+// runs as the run role there too. A kept cluster (a committed image)
+// carries its fingerprint and is verified when it is started again.
+func TestContainerConfinedAndCacheVerified(t *testing.T) {
+	image, cli := testImage(t)
+	var log strings.Builder
+	opts := Options{Kind: Container, Image: image, Cache: &Cache{Key: "container-k-" + RunID()}, Log: &log}
+	db := startSeeded(t, opts)
+	run(t, db.AdminDSN, "CREATE DATABASE other")
+	tryEscapes(t, db.DSN, "other")
+	tryEscapes(t, db.DSN, "postgres")
+	closeOK(t, db)
+	base, err := cli.ImageInspect(context.Background(), image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := cacheRepo + ":" + entryName(opts.Cache.Key, base.ID)
+	t.Cleanup(func() { cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{}) })
+	kept, err := cli.ImageInspect(context.Background(), tag)
+	if err != nil || kept.Config.Labels[labelFingerprint] == "" {
+		t.Fatalf("no committed cluster with its fingerprint (%v)\n%s", err, log.String())
+	}
+
+	db = startSeeded(t, opts)
+	if !db.Warm || one[int](t, db.DSN, "SELECT count(*) FROM items") != 1000 {
+		t.Fatalf("warm start from %s: warm %v\n%s", tag, db.Warm, log.String())
+	}
+	closeOK(t, db)
+	if left := ours(t, cli); len(left) != 0 {
+		t.Errorf("left after Close: %v", left)
+	}
+}

@@ -64,7 +64,75 @@ func startLocal(ctx context.Context, opts Options) (db *Database, err error) {
 			data = cached.data
 		}
 	}
-	if !cached.warm() {
+	srv, err := startServer(ctx, bin, dir, data, cred, opts.Settings, !cached.warm())
+	if err != nil {
+		return nil, err
+	}
+	if cached.warm() {
+		// The server runs on the kept cluster itself: a run that died
+		// before Close could check it may have left it changed.
+		if fp, ferr := Fingerprint(ctx, srv.dsn); ferr != nil || fp != cached.fingerprint {
+			srv.stop(syscall.SIGQUIT)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			fmt.Fprintf(logOrDiscard(opts.Log), "qreview: cache entry %s no longer equals what was seeded%s; removed it, seeding afresh\n",
+				filepath.Join(cached.dir, cached.name), because(ferr))
+			data = cached.discard()
+			if srv, err = startServer(ctx, bin, dir, data, cred, opts.Settings, true); err != nil {
+				return nil, err
+			}
+		}
+	}
+	db = &Database{DSN: srv.dsn, Provider: Local, Detail: bin, Warm: cached.warm(), Meta: cached.meta(),
+		admin: srv.dsn, run: RunID(), cached: cached != nil, log: opts.Log}
+	if cached.warm() {
+		db.fingerprint = cached.fingerprint
+	}
+	db.close = func(intact bool) []LeftBehind {
+		var left []LeftBehind
+		keep := db.kept != nil && cached != nil && !cached.warm() && intact
+		if keep || cached.warm() {
+			srv.stop(syscall.SIGINT) // fast shutdown: the data dir stays consistent
+		} else {
+			srv.stop(syscall.SIGQUIT) // immediate: nothing is worth a checkpoint
+		}
+		if keep {
+			cached.store(db.kept, db.fingerprint, opts.Log)
+		}
+		if cached.warm() && !intact {
+			fmt.Fprintf(logOrDiscard(opts.Log), "qreview: cache: removed entry %s: the review changed it\n", filepath.Join(cached.dir, cached.name))
+			cached.discard()
+		}
+		if err := cached.release(keep); err != nil {
+			left = append(left, LeftBehind{What: "cache staging dir " + cached.data, Remove: "rm -rf " + cached.data, Err: err})
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			left = append(left, LeftBehind{What: "temp dir " + dir, Remove: "rm -rf " + dir, Err: err})
+		}
+		return left
+	}
+	return db, nil
+}
+
+func because(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (" + err.Error() + ")"
+}
+
+// server is a postgres process qreview started on a data dir.
+type server struct {
+	dsn    string
+	stop   func(syscall.Signal)
+	exited chan struct{}
+}
+
+// startServer starts postgres on data (running initdb first when fresh)
+// with its socket in dir, and waits until it accepts connections.
+func startServer(ctx context.Context, bin, dir, data string, cred *syscall.Credential, settings map[string]string, fresh bool) (*server, error) {
+	if fresh {
 		if err := initCluster(ctx, bin, data, cred); err != nil {
 			return nil, err
 		}
@@ -76,50 +144,36 @@ func startLocal(ctx context.Context, opts Options) (db *Database, err error) {
 	}
 	defer logFile.Close()
 	args := []string{"-D", data, "-k", dir, "-c", "listen_addresses="}
-	for _, kv := range ServerSettings(opts.Settings) {
+	for _, kv := range ServerSettings(settings) {
 		args = append(args, "-c", kv)
 	}
-	server := exec.Command(filepath.Join(bin, "postgres"), args...)
-	server.Stdout, server.Stderr = logFile, logFile
-	server.SysProcAttr = childAttr(cred)
-	if err := server.Start(); err != nil {
+	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = childAttr(cred)
+	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("local PostgreSQL: start %s/postgres: %w", bin, err)
 	}
-	exited := make(chan struct{})
-	go func() { server.Wait(); close(exited) }()
-	db = &Database{Provider: Local, Detail: bin, Warm: cached.warm(), Meta: cached.meta()}
-	shutdown := func(signal syscall.Signal) {
-		server.Process.Signal(signal)
+	s := &server{exited: make(chan struct{}),
+		dsn: fmt.Sprintf("host=%s port=5432 user=postgres dbname=postgres sslmode=disable", dir)}
+	go func() { cmd.Wait(); close(s.exited) }()
+	s.stop = func(signal syscall.Signal) {
+		cmd.Process.Signal(signal)
 		select {
-		case <-exited:
+		case <-s.exited:
 		case <-time.After(10 * time.Second):
-			syscall.Kill(-server.Process.Pid, syscall.SIGKILL)
-			<-exited
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-s.exited
 		}
 	}
-	db.close = func() {
-		keep := db.kept != nil && cached != nil && !cached.warm()
-		if keep || cached.warm() {
-			shutdown(syscall.SIGINT) // fast shutdown: the data dir stays consistent
-		} else {
-			shutdown(syscall.SIGQUIT) // immediate: nothing is worth a checkpoint
-		}
-		if keep {
-			cached.store(db.kept, opts.Log)
-		}
-		cached.release(keep)
-		os.RemoveAll(dir)
-	}
-	db.DSN = fmt.Sprintf("host=%s port=5432 user=postgres dbname=postgres sslmode=disable", dir)
-	if err := waitReady(ctx, db.DSN, exited); err != nil {
-		shutdown(syscall.SIGQUIT)
+	if err := waitReady(ctx, s.dsn, s.exited); err != nil {
+		s.stop(syscall.SIGQUIT)
 		log, _ := os.ReadFile(logPath)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("local PostgreSQL (%s) did not start: %w\n%s", bin, err, tail(log, 10))
 	}
-	return db, nil
+	return s, nil
 }
 
 // initCluster runs initdb into data as the server's user.

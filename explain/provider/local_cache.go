@@ -14,12 +14,17 @@ import (
 // localCache is one run's hold on a cache entry: a kept data dir (warm)
 // or the staging dir this run's cluster lives in until it is stored.
 type localCache struct {
-	dir, name string // cache dir and entry name
-	data      string // the data dir the server runs on
-	isWarm    bool
-	metadata  []byte
-	unlock    func()
+	dir, name   string // cache dir and entry name
+	data        string // the data dir the server runs on
+	isWarm      bool
+	metadata    []byte
+	fingerprint string // stored with the entry when it was kept
+	unlock      func()
 }
+
+// fingerprintFile holds the entry's Fingerprint, written before the
+// marker; an entry without it (an older qreview's) is seeded afresh.
+const fingerprintFile = "qreview-fingerprint"
 
 // openLocalCache locks the entry for opts.Cache.Key and this server
 // version. It returns nil (no cache, a fresh cluster in the temp dir)
@@ -50,7 +55,8 @@ func openLocalCache(opts Options, bin string, cred *syscall.Credential) *localCa
 	c.unlock = unlock
 	entry := filepath.Join(c.dir, c.name)
 	if meta, err := os.ReadFile(filepath.Join(entry, completeMarker)); err == nil {
-		c.data, c.isWarm, c.metadata = entry, true, meta
+		fp, _ := os.ReadFile(filepath.Join(entry, fingerprintFile))
+		c.data, c.isWarm, c.metadata, c.fingerprint = entry, true, meta, string(fp)
 		now := time.Now()
 		os.Chtimes(filepath.Join(entry, completeMarker), now, now) // last use, for pruning
 		return c
@@ -70,7 +76,7 @@ func (c *localCache) meta() []byte {
 
 // store turns the staging dir into the entry, marker last, then prunes
 // old entries. The server must be stopped.
-func (c *localCache) store(meta []byte, logw io.Writer) {
+func (c *localCache) store(meta []byte, fingerprint string, logw io.Writer) {
 	if logw == nil {
 		logw = io.Discard
 	}
@@ -80,12 +86,18 @@ func (c *localCache) store(meta []byte, logw io.Writer) {
 		fmt.Fprintf(logw, "qreview: cache: could not keep the seeded cluster: %v\n", err)
 		return
 	}
-	if err := os.WriteFile(filepath.Join(entry, completeMarker), meta, 0o644); err != nil {
+	err := os.WriteFile(filepath.Join(entry, fingerprintFile), []byte(fingerprint), 0o644)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(entry, completeMarker), meta, 0o644)
+	}
+	if err != nil {
 		fmt.Fprintf(logw, "qreview: cache: could not keep the seeded cluster: %v\n", err)
 		os.RemoveAll(entry)
 		return
 	}
-	prune(c.dir)
+	if _, _, err := Prune(c.dir, keepEntries); err != nil {
+		fmt.Fprintf(logw, "qreview: cache: prune %s: %v\n", c.dir, err)
+	}
 	entries, _ := CacheEntries(c.dir)
 	var total int64
 	for _, e := range entries {
@@ -99,15 +111,26 @@ func (c *localCache) store(meta []byte, logw io.Writer) {
 		entry, megabytes(dirSize(entry)), kept, megabytes(total))
 }
 
+// discard removes a warm entry that no longer equals its seeding; the
+// run goes on cold in the staging dir it returns, still under the lock.
+func (c *localCache) discard() string {
+	os.RemoveAll(filepath.Join(c.dir, c.name))
+	c.isWarm, c.metadata, c.fingerprint = false, nil, ""
+	c.data = filepath.Join(c.dir, c.name) + stagingSuffix
+	os.RemoveAll(c.data)
+	return c.data
+}
+
 // release unlocks the entry; a staging dir not stored is removed.
-func (c *localCache) release(stored bool) {
+func (c *localCache) release(stored bool) error {
 	if c == nil {
-		return
+		return nil
 	}
+	defer c.unlock()
 	if !c.isWarm && !stored {
-		os.RemoveAll(c.data)
+		return os.RemoveAll(c.data)
 	}
-	c.unlock()
+	return nil
 }
 
 func megabytes(n int64) string { return fmt.Sprintf("%d MB", (n+1<<19)>>20) }

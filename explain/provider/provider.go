@@ -12,6 +12,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Kinds are the values of --db.
@@ -30,6 +31,8 @@ type Options struct {
 	Settings map[string]string // server settings (work_mem, shared_buffers, …) for the servers qreview starts
 	Cache    *Cache            // reuse and keep seeded databases; nil: always fresh
 	Log      io.Writer         // one-line notes, e.g. why auto fell back
+
+	skipWarm bool // a kept entry failed its check and could not be removed: seed afresh
 }
 
 // Database is a scratch database that qreview may write to.
@@ -39,27 +42,99 @@ type Database struct {
 	Provider string // local | dsn | container
 	Detail   string // where it runs, for messages: a bin dir, a host, an image
 	Image    string // the container image, for container
-	Warm     bool   // a seeded database kept by an earlier run: skip schema and data
+	Warm     bool   // a seeded database kept by an earlier run, verified: skip schema and data
 	Meta     []byte // what the caller stored with Keep when this database was kept
-	kept     []byte
-	close    func()
-	once     sync.Once
+
+	admin       string    // the privileged DSN, before and after Confine
+	run         string    // this run's ID: names its scratch database, run role, container
+	cached      bool      // a cache was asked for: Keep may keep this database
+	kept        []byte    // the caller's note, set by Keep
+	fingerprint string    // of the seeded state: taken at Keep (cold) or stored with the entry (warm)
+	role        *runRole  // the run role Confine made
+	log         io.Writer // one-line notes
+	close       func(intact bool) []LeftBehind
+	once        sync.Once
+	closeErr    error
 }
 
-// Keep asks Close to keep this freshly seeded database in the cache,
-// with meta (the caller's note of what was seeded) for the run that finds
-// it. It does nothing without a cache or on a warm database.
-func (d *Database) Keep(meta []byte) {
-	d.kept = append([]byte{}, meta...)
-}
-
-// Close removes the database and whatever was started for it. It is safe
-// to call more than once and after the caller's context is cancelled.
-func (d *Database) Close() {
-	if d == nil || d.close == nil {
-		return
+// KeepSeeded asks Close to keep this freshly seeded database in the
+// cache, with meta (the caller's note of what was seeded) for the run
+// that finds it. Call it right after seeding: it fingerprints the
+// database now, and Close keeps it only if it still matches then. It does
+// nothing without a cache or on a warm database.
+func (d *Database) KeepSeeded(ctx context.Context, meta []byte) error {
+	if !d.cached || d.Warm {
+		return nil
 	}
-	d.once.Do(d.close)
+	fp, err := Fingerprint(ctx, d.admin)
+	if err != nil {
+		return fmt.Errorf("%s database: fingerprint the seeded state to keep it: %w", d.Provider, err)
+	}
+	d.kept, d.fingerprint = append([]byte{}, meta...), fp
+	return nil
+}
+
+// Keep is KeepSeeded without a context, for callers not yet moved to it;
+// a failure only means the database is not kept, and is noted on the log.
+//
+// Deprecated: use KeepSeeded.
+func (d *Database) Keep(meta []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := d.KeepSeeded(ctx, meta); err != nil {
+		fmt.Fprintf(logOrDiscard(d.log), "qreview: cache: not kept: %v\n", err)
+	}
+}
+
+// Close ends the run's sessions, drops its run role, and removes the
+// database and whatever was started for it, or keeps it in the cache when
+// it still equals what was seeded. What it could not remove is returned
+// as a *CleanupError that says how to remove each thing. It is safe to
+// call more than once (later calls return the first result) and after
+// the caller's context is cancelled.
+func (d *Database) Close() error {
+	if d == nil || d.close == nil {
+		return nil
+	}
+	d.once.Do(func() { d.closeErr = d.shutdown() })
+	return d.closeErr
+}
+
+func (d *Database) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var left []LeftBehind
+	if d.role != nil {
+		left = append(left, d.role.drop(ctx)...)
+	}
+	left = append(left, d.close(d.intact(ctx))...)
+	if len(left) == 0 {
+		return nil
+	}
+	return &CleanupError{Provider: d.Provider, Left: left}
+}
+
+// intact says whether the database still equals what was seeded, when
+// that decides something: a cold database to be kept, or a warm local
+// cluster (the server runs on the kept entry itself). Other warm entries
+// were copied, not used, and stay as they are.
+func (d *Database) intact(ctx context.Context) bool {
+	check := (!d.Warm && d.kept != nil) || (d.Warm && d.Provider == Local)
+	if !check {
+		return false
+	}
+	fp, err := Fingerprint(ctx, d.admin)
+	switch {
+	case err != nil:
+		fmt.Fprintf(logOrDiscard(d.log), "qreview: cache: cannot tell whether the seeded database is unchanged (%v); not keeping it\n", err)
+		return false
+	case fp != d.fingerprint:
+		if !d.Warm { // a warm local entry's removal is said by the provider
+			fmt.Fprintf(logOrDiscard(d.log), "qreview: cache: the database changed after it was seeded; not keeping it\n")
+		}
+		return false
+	}
+	return true
 }
 
 // Start gets the database opts asks for.
