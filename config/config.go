@@ -27,6 +27,11 @@ type Config struct {
 	Scale    seed.Profile            `yaml:"scale"`
 	Rules    map[string]rules.Config `yaml:"rules"`
 
+	// Calibration: production's milliseconds per cost unit and call
+	// rates, exported from pg_stat_statements with the profile
+	// (calibration.go); without it reviews use explain.DefaultMsPerCost.
+	Calibration *seed.Calibration `yaml:"calibration"`
+
 	// Services: each one's connection pool and calls per second by query
 	// name, for pool-saturation and qreview load (services.go).
 	Services map[string]Service `yaml:"services"`
@@ -147,6 +152,9 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("%s: database: give image or version, not both", path)
 	}
 	if err := checkServices(cfg.Services); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := checkCalibration(cfg.Calibration); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if dir := cfg.PostmortemDir(); dir != "" {

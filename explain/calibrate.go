@@ -9,9 +9,14 @@ import (
 
 // Calibrate measures what one unit of planner cost takes on this server,
 // in milliseconds: a full scan of the largest table timed by EXPLAIN
-// ANALYZE, divided by its estimated cost. It turns the cost of a plan that
-// is not run (a parameterized statement) into an estimated time. It is 0
-// when no table is large enough (10,000 rows) to time.
+// ANALYZE, divided by its estimated cost. It is 0 when no table is large
+// enough (10,000 rows) to time.
+//
+// Deprecated: the runner's momentary speed says nothing about production's
+// and varies with its load (67 to 472 ms for the same plan); a review must
+// not decide on it. Reviews use Speed (config.Config.Speed: production's
+// calibration, else DefaultSpeed). Kept only until the pipeline stops
+// calling it; it decides no finding (rules.Input.MsPerCost is ignored).
 func Calibrate(ctx context.Context, db DB, tables map[string]Table) (float64, error) {
 	var largest Table
 	for _, t := range tables {

@@ -39,13 +39,24 @@ var recordedCases = []struct {
 	{rule: "nested-loop-large-outer", plan: "analyze_nested_loop_large_outer",
 		want: "warning: Nested Loop runs its inner side (Memoize) 59,999 times, once per row of Index Scan using payments_pkey on payments"},
 	{rule: "nested-loop-large-outer", plan: "analyze_index_lookup"},
-	{rule: "slow-plan", plan: "analyze_misestimate", cfg: map[string]Config{"slow-plan": {Options: map[string]float64{"max-ms": 100}}},
-		want: "warning: ran in 145 ms on production-sized data (max-ms 100)"},
-	{rule: "slow-plan", plan: "analyze_misestimate"}, // 145 ms is under the default 200
+	// slow-plan decides on cost 25,834 at the default 0.01 ms per cost
+	// unit (258 ms); the 145 ms measured under ANALYZE is only quoted.
+	{rule: "slow-plan", plan: "analyze_misestimate",
+		want: "warning: estimated at 258 ms on production-sized data (max-ms 200): cost 25,834 at the default 0.01 ms per cost unit: export a profile with pg_stat_statements to calibrate (qreview profile export)"},
+	{rule: "slow-plan", plan: "analyze_misestimate", cfg: map[string]Config{"slow-plan": {Options: map[string]float64{"max-ms": 300}}}}, // 258 ms estimated
+	{rule: "slow-plan", plan: "analyze_misestimate", cfg: map[string]Config{"slow-plan": {Options: map[string]float64{"max-ms": 140}}}, // 145 ms measured decides nothing
+		want: "warning: estimated at 258 ms on production-sized data (max-ms 140): cost 25,834 at the default 0.01 ms per cost unit: export a profile with pg_stat_statements to calibrate (qreview profile export)"},
+	// long-lock on 1,000,000 payments (10,000 pages): a full pass costs
+	// 20,000, 200 ms at the default speed; max-ms 150 puts it over.
 	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: 1150 * time.Millisecond, Locks: map[string]string{"payments": "ShareLock"}},
-		want: "error: took 1.15s on payments (1,000,000 rows) holding ShareLock: writes on payments wait for it"},
-	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: time.Millisecond, Locks: map[string]string{"payments": "AccessExclusiveLock"}}},
-	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: 1385 * time.Millisecond, Locks: map[string]string{"payments": "ShareUpdateExclusiveLock"}}},
+		cfg: map[string]Config{"long-lock": {Options: map[string]float64{"max-ms": 150}}},
+		want: "error: holds ShareLock on payments (1,000,000 rows) through a pass over the table: writes on payments wait at least 200ms in production (max-ms 150): " +
+			"cost 20,000 at the default 0.01 ms per cost unit: export a profile with pg_stat_statements to calibrate (qreview profile export)"},
+	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: 1150 * time.Millisecond, Locks: map[string]string{"payments": "ShareLock"}}}, // 200 ms: under the default max-ms 500
+	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: time.Millisecond, Locks: map[string]string{"payments": "AccessExclusiveLock"}}, // catalogue only
+		cfg: map[string]Config{"long-lock": {Options: map[string]float64{"max-ms": 150}}}},
+	{rule: "long-lock", plan: "index_scan", measured: &explain.Measured{Took: 1385 * time.Millisecond, Locks: map[string]string{"payments": "ShareUpdateExclusiveLock"}}, // blocks neither
+		cfg: map[string]Config{"long-lock": {Options: map[string]float64{"max-ms": 150}}}},
 	{rule: "plan-regression", before: "index_scan", plan: "parallel_seq_scan_under_limit",
 		want: "error: plan got worse after the change's ANALYZE: Parallel Seq Scan on payments where Index Scan using payments_pkey on payments was used; " +
 			"index payments_pkey, which the query used, is gone; cost 8 → 14,716"},
@@ -55,15 +66,19 @@ var recordedCases = []struct {
 	{rule: "unused-index", plan: "index_scan", sql: "CREATE INDEX payments_status_idx ON payments (status)", measured: &explain.Measured{},
 		want: "notice: no query of the repository uses payments_status_idx on payments"},
 	{rule: "unused-index", plan: "index_scan", sql: "CREATE INDEX payments_pkey ON payments (id)", measured: &explain.Measured{}}, // the recorded plan uses it
-	{rule: "pool-saturation", plan: "analyze_misestimate", traffic: []Traffic{{Service: "payments", CallsPerSecond: 100, PoolSize: 20}},
-		want: "error: service payments: 100 calls/s × 145 ms (measured) = 14.5 busy connections, 72% of its pool of 20 (max-share 60%): most of the pool is held by this one statement"},
-	{rule: "pool-saturation", plan: "analyze_misestimate", traffic: []Traffic{{Service: "payments", CallsPerSecond: 50, PoolSize: 20}}}, // 7.3 busy, 36%
+	{rule: "pool-saturation", plan: "analyze_misestimate", traffic: []Traffic{{Service: "payments", CallsPerSecond: 50, PoolSize: 20}},
+		want: "error: service payments: 50 calls/s × 258 ms (estimated) = 12.9 busy connections, 65% of its pool of 20 (max-share 60%): most of the pool is held by this one statement; " +
+			"latency: cost 25,834 at the default 0.01 ms per cost unit: export a profile with pg_stat_statements to calibrate (qreview profile export)"},
+	{rule: "pool-saturation", plan: "analyze_misestimate", traffic: []Traffic{{Service: "payments", CallsPerSecond: 40, PoolSize: 20}}}, // 10.3 busy, 52%
 	{rule: "pool-saturation", plan: "analyze_misestimate"},                                                                              // no traffic entry: not checked
 }
 
 func TestPlanRulesOnRecordedPlans(t *testing.T) {
 	for _, tt := range recordedCases {
 		in := input(t, tt.plan)
+		if tt.rule == "long-lock" { // a full pass over 1,000,000 payments costs 20,000
+			in.Tables = map[string]explain.Table{"payments": {Name: "payments", Rows: 1_000_000, Pages: 10_000}}
+		}
 		in.Measured = tt.measured
 		in.Traffic = tt.traffic
 		in.Statement.Kind = "query"
@@ -91,13 +106,18 @@ func TestPlanRulesOnRecordedPlans(t *testing.T) {
 
 func TestSlowPlanEstimatesFromTheCalibratedCost(t *testing.T) {
 	in := input(t, "parallel_seq_scan_under_limit") // cost 14,716, not run
-	in.MsPerCost = 0.02
+	in.Speed = explain.Speed{MsPerCost: 0.02, Source: "production's pg_stat_statements on db:5432/app at 2026-11-29 20:00 UTC"}
 	if got := messages(check(t, nil, in), "slow-plan"); len(got) != 1 ||
-		got[0] != "warning: estimated at 294 ms on production-sized data (max-ms 200): cost 14,716 × 0.0200 ms per cost unit measured on this server" {
+		got[0] != "warning: estimated at 294 ms on production-sized data (max-ms 200): cost 14,716 at 0.02 ms per cost unit from production's pg_stat_statements on db:5432/app at 2026-11-29 20:00 UTC" {
 		t.Errorf("got %q", got)
 	}
-	in.MsPerCost = 0.001
+	in.Speed = explain.Speed{MsPerCost: 0.001, Source: "production's pg_stat_statements"}
 	if got := messages(check(t, nil, in), "slow-plan"); got != nil {
 		t.Errorf("15 ms estimated, still flagged: %q", got)
+	}
+	in.Speed = explain.Speed{}
+	in.MsPerCost = 0.5 // the runner's timing, deprecated: ignored
+	if got := messages(check(t, nil, in), "slow-plan"); got != nil {
+		t.Errorf("147 ms at the default speed, flagged: %q", got)
 	}
 }

@@ -13,6 +13,7 @@ type Traffic struct {
 	Service        string
 	CallsPerSecond float64
 	PoolSize       int
+	Source         string // where CallsPerSecond comes from when not services.NAME.traffic: "production's pg_stat_statements"
 }
 
 // PoolLoad is Little's law for a connection pool: the connections busy on
@@ -33,7 +34,7 @@ func PoolLoad(callsPerSecond, latencyMS float64, poolSize int) (busy, share floa
 var poolSaturation = &Rule{
 	ID:       "pool-saturation",
 	Severity: Error,
-	Summary:  "at its configured calls per second the statement would hold max-share of its service's connection pool",
+	Summary:  "at its calls per second and estimated latency the statement would hold max-share of its service's connection pool",
 	Doc: `The payments outage's mechanism: a query that became slow on production-sized
 data was called as often as before, each call held a pooled connection for
 its whole duration, the pool ran dry and every other request queued behind
@@ -44,13 +45,21 @@ alert line) or more of its service's pool busy, and reports the numbers.
 
 The calls per second and the pool come from the config (services: NAME:
 {pool: {size: N}, traffic: {QueryName: calls per second}}), per instance of
-the service, since each instance has its own pool. A statement with no
-traffic entry is not checked. The latency is measured when the query ran
-under EXPLAIN ANALYZE, else estimated as the plan's cost times this server's
-milliseconds per cost unit (see slow-plan); so the finding comes and goes
-with the machine's speed near the line. Real calls hold the connection a
-little longer (network, the application's own work), so the numbers are a
-floor.
+the service, since each instance has its own pool. A query that no traffic
+entry names takes its calls per second from production's pg_stat_statements
+when the profile was exported with them (config calibration:, matched by the
+query's fingerprint), judged against each service's pool; that rate is every
+instance's together, a ceiling for one instance. A statement with neither is
+not checked.
+
+The latency is an estimate, so that the same input gets the same finding on
+any machine at any load: the plan's cost times production's milliseconds per
+cost unit (config calibration:, from qreview profile export), else the fixed
+default of 0.01 (see slow-plan); the message names which. A time measured
+here under EXPLAIN ANALYZE is shown with the statement (its plan's
+actual_ms), never deciding the finding. Real calls hold the
+connection a little longer (network, the application's own work), so the
+numbers are a floor.
 
 Fix: make the query fast (its plan's findings say how), call it less often
 (a longer poll interval, batching), or give it its own small pool so that
@@ -61,11 +70,9 @@ it cannot starve the rest.`,
 		if p == nil || len(in.Traffic) == 0 {
 			return nil
 		}
-		ms, how := p.ExecutionMS, "measured"
-		if !p.Analyzed {
-			ms, how = p.Root.TotalCost*in.MsPerCost, "estimated"
-		}
-		if ms <= 0 { // no time known (no table large enough to calibrate on)
+		speed := in.Speed.OrDefault()
+		ms := speed.Estimate(p.Root.TotalCost)
+		if ms <= 0 { // a plan of no cost holds nothing
 			return nil
 		}
 		var out []Finding
@@ -81,12 +88,22 @@ it cannot starve the rest.`,
 			if share >= 1 {
 				effect = "the pool runs dry and requests queue"
 			}
-			out = append(out, Finding{
-				Message: fmt.Sprintf("service %s: %s calls/s × %s ms (%s) = %.1f busy connections, %.0f%% of its pool of %d (max-share %.0f%%): %s",
-					t.Service, number(t.CallsPerSecond), number(ms), how, busy, 100*share, t.PoolSize, 100*opts["max-share"], effect),
-				Evidence: map[string]any{"service": t.Service, "calls_per_second": t.CallsPerSecond, "latency_ms": ms, "measured": p.Analyzed,
-					"busy_connections": busy, "pool_size": t.PoolSize, "share": share, "max_share": opts["max-share"]},
-			})
+			rate := "calls/s"
+			if t.Source != "" {
+				rate = "calls/s (" + t.Source + ", all instances)"
+			}
+			f := Finding{
+				Message: fmt.Sprintf("service %s: %s %s × %s ms (estimated) = %.1f busy connections, %.0f%% of its pool of %d (max-share %.0f%%): %s; latency: cost %s %s",
+					t.Service, number(t.CallsPerSecond), rate, number(ms), busy, 100*share, t.PoolSize, 100*opts["max-share"], effect,
+					format.Count(p.Root.TotalCost), speed.Describe()),
+				Evidence: map[string]any{"service": t.Service, "calls_per_second": t.CallsPerSecond, "latency_ms": ms,
+					"busy_connections": busy, "pool_size": t.PoolSize, "share": share, "max_share": opts["max-share"],
+					"cost": p.Root.TotalCost, "ms_per_cost": speed.MsPerCost, "speed_source": speed.SourceName()},
+			}
+			if t.Source != "" {
+				f.Evidence["calls_source"] = t.Source
+			}
+			out = append(out, f)
 		}
 		return out
 	},

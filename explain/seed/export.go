@@ -154,3 +154,26 @@ func round(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(v*p) / p
 }
+
+// Exported is what qreview profile export writes: the scale profile from
+// the planner's statistics and, when the database has pg_stat_statements,
+// production's speed and call rates (config keys scale: and calibration:).
+type Exported struct {
+	Scale       Profile      `yaml:"scale"`
+	Calibration *Calibration `yaml:"calibration,omitempty"`
+}
+
+// ExportWithCalibration is Export plus ExportCalibration. Note says why
+// the calibration is missing (no pg_stat_statements, too few statements),
+// or what limited it; "" when there is nothing to say.
+func ExportWithCalibration(ctx context.Context, conn *pgx.Conn, redact bool) (Exported, string, error) {
+	profile, err := Export(ctx, conn, redact)
+	if err != nil {
+		return Exported{}, "", err
+	}
+	cal, note, err := ExportCalibration(ctx, conn)
+	if err != nil {
+		return Exported{}, "", err
+	}
+	return Exported{Scale: profile, Calibration: cal}, note, nil
+}
