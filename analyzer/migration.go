@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	pg_query "github.com/pganalyze/pg_query_go/v5"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -28,6 +29,9 @@ type Migration struct {
 	// Rollback names the down/undo counterpart: a file, or File itself
 	// when the down part sits in the same file. Empty when there is none.
 	Rollback string
+	// NoTransaction: the file opts out of its tool's transaction
+	// ("-- +goose NO TRANSACTION", "-- migrate:up transaction:false").
+	NoTransaction bool
 }
 
 var (
@@ -37,6 +41,8 @@ var (
 	leadingVersion    = regexp.MustCompile(`^(\d+)`)
 	gooseMarker       = regexp.MustCompile(`(?m)^\s*--\s*\+goose\s+(Up|Down)\b`)
 	dbmateMarker      = regexp.MustCompile(`(?m)^\s*--\s*migrate:(up|down)\b`)
+	gooseNoTx         = regexp.MustCompile(`(?m)^\s*--\s*\+goose\s+NO\s+TRANSACTION\b`)
+	dbmateUpNoTx      = regexp.MustCompile(`(?m)^\s*--\s*migrate:up\b.*\btransaction:false\b`)
 )
 
 // migrationDirs are directory names whose plain .sql files are taken as
@@ -51,6 +57,7 @@ type fileRole struct {
 	version string
 	down    bool // a golang-migrate .down.sql or Flyway U file: a rollback, never applied
 	up      func(src string) (kept string, hasDown bool)
+	noTx    bool // the file opts out of its tool's transaction
 }
 
 func classify(path, src string) fileRole {
@@ -67,10 +74,10 @@ func classify(path, src string) fileRole {
 	}
 	version := leadingVersion.FindString(base)
 	if gooseMarker.MatchString(src) {
-		return fileRole{kind: KindMigration, format: FormatGoose, version: version, up: sections(gooseMarker, "Up")}
+		return fileRole{kind: KindMigration, format: FormatGoose, version: version, up: sections(gooseMarker, "Up"), noTx: gooseNoTx.MatchString(src)}
 	}
 	if dbmateMarker.MatchString(src) {
-		return fileRole{kind: KindMigration, format: FormatDbmate, version: version, up: sections(dbmateMarker, "up")}
+		return fileRole{kind: KindMigration, format: FormatDbmate, version: version, up: sections(dbmateMarker, "up"), noTx: dbmateUpNoTx.MatchString(src)}
 	}
 	if migrationDirs[strings.ToLower(filepath.Base(filepath.Dir(path)))] {
 		return fileRole{kind: KindMigration, format: FormatPlain, version: version, up: whole}
@@ -149,3 +156,137 @@ func versionLess(a, b string) bool {
 }
 
 func isVersionSep(r rune) bool { return r == '.' || r == '_' }
+
+// Transaction is how a migration tool wraps a file's statements in
+// production.
+type Transaction string
+
+const (
+	// TxFile: one transaction for the whole file (goose, dbmate, Flyway).
+	TxFile Transaction = "file"
+	// TxImplicit: the file is sent as one multi-statement query, which the
+	// server runs as one implicit transaction (golang-migrate; dbmate with
+	// transaction:false). A file of a single statement runs outside any
+	// transaction.
+	TxImplicit Transaction = "implicit"
+	// TxNone: each statement commits on its own (goose NO TRANSACTION;
+	// plain files, run as psql runs a file).
+	TxNone Transaction = "none"
+)
+
+// Transaction is the transaction m's tool gives it in production, before
+// any BEGIN/COMMIT the file holds itself:
+//   - golang-migrate's postgres driver sends the whole file as one
+//     simple-protocol Exec (database/postgres Run): an implicit transaction;
+//   - goose runs a file in a transaction unless "-- +goose NO TRANSACTION";
+//   - dbmate runs the up section in a transaction; with transaction:false it
+//     still sends it as one Exec, an implicit transaction;
+//   - Flyway runs a PostgreSQL migration in a transaction unless it holds a
+//     statement that cannot run in one (then the whole file runs without;
+//     Flyway refuses a file that mixes both unless flyway.mixed=true);
+//   - plain ordered files run as psql runs them: each statement commits.
+func (m *Migration) Transaction() Transaction {
+	mode := TxNone
+	switch m.Format {
+	case FormatGolangMigrate:
+		mode = TxImplicit
+	case FormatGoose:
+		if !m.NoTransaction {
+			mode = TxFile
+		}
+	case FormatDbmate:
+		mode = TxFile
+		if m.NoTransaction {
+			mode = TxImplicit
+		}
+	case FormatFlyway:
+		mode = TxFile
+		for _, st := range m.Statements {
+			if NoTransactionStatement(st) != "" {
+				mode = TxNone
+			}
+		}
+	}
+	if mode == TxImplicit && len(m.Statements) <= 1 {
+		return TxNone // a single-statement query has no implicit transaction block
+	}
+	return mode
+}
+
+// StopsOnError reports whether the tool stops applying m at its first
+// failed statement. Every tool does; psql, which runs plain files, goes on
+// unless told ON_ERROR_STOP.
+func (m *Migration) StopsOnError() bool { return m.Format != FormatPlain }
+
+// TransactionFix says how a file of m's tool opts a statement out of the
+// transaction, for errors about statements that cannot run in one.
+func (m *Migration) TransactionFix() string {
+	switch m.Format {
+	case FormatGolangMigrate:
+		return "put the statement alone in its own migration file (golang-migrate sends a file as one multi-statement query, which runs as one transaction)"
+	case FormatGoose:
+		return "add \"-- +goose NO TRANSACTION\" to the file, or move the statement to a file of its own that has it"
+	case FormatDbmate:
+		return "move the statement to a file of its own with \"-- migrate:up transaction:false\""
+	case FormatFlyway:
+		return "move the statement to a migration of its own (Flyway then runs it without a transaction)"
+	}
+	return "run it outside BEGIN … COMMIT"
+}
+
+// NoTransactionStatement names what in st cannot run inside a transaction
+// block ("CREATE INDEX CONCURRENTLY"), or returns "" when it can.
+func NoTransactionStatement(st *Statement) string {
+	t := st.Tree
+	switch {
+	case t == nil:
+		return ""
+	case t.GetIndexStmt().GetConcurrent():
+		return "CREATE INDEX CONCURRENTLY"
+	case t.GetDropStmt().GetConcurrent():
+		return "DROP INDEX CONCURRENTLY"
+	case reindexConcurrently(t.GetReindexStmt()):
+		return "REINDEX CONCURRENTLY"
+	case t.GetReindexStmt() != nil && (t.GetReindexStmt().Kind == pg_query.ReindexObjectType_REINDEX_OBJECT_SYSTEM ||
+		t.GetReindexStmt().Kind == pg_query.ReindexObjectType_REINDEX_OBJECT_DATABASE):
+		return "REINDEX " + strings.TrimPrefix(t.GetReindexStmt().Kind.String(), "REINDEX_OBJECT_")
+	case DetachConcurrently(t) != nil:
+		return "DETACH PARTITION CONCURRENTLY"
+	case t.GetVacuumStmt() != nil && t.GetVacuumStmt().IsVacuumcmd:
+		return "VACUUM"
+	case t.GetCreatedbStmt() != nil:
+		return "CREATE DATABASE"
+	case t.GetDropdbStmt() != nil:
+		return "DROP DATABASE"
+	case t.GetAlterSystemStmt() != nil:
+		return "ALTER SYSTEM"
+	case t.GetCreateTableSpaceStmt() != nil:
+		return "CREATE TABLESPACE"
+	case t.GetDropTableSpaceStmt() != nil:
+		return "DROP TABLESPACE"
+	case t.GetClusterStmt() != nil && t.GetClusterStmt().Relation == nil:
+		return "CLUSTER without a table"
+	}
+	return ""
+}
+
+func reindexConcurrently(r *pg_query.ReindexStmt) bool {
+	for _, p := range r.GetParams() {
+		if p.GetDefElem().GetDefname() == "concurrently" {
+			return true
+		}
+	}
+	return false
+}
+
+// DetachConcurrently returns the PartitionCmd of an ALTER TABLE … DETACH
+// PARTITION … CONCURRENTLY, nil for any other statement.
+func DetachConcurrently(t *pg_query.Node) *pg_query.PartitionCmd {
+	for _, c := range t.GetAlterTableStmt().GetCmds() {
+		cmd := c.GetAlterTableCmd()
+		if cmd.GetSubtype() == pg_query.AlterTableType_AT_DetachPartition && cmd.GetDef().GetPartitionCmd().GetConcurrent() {
+			return cmd.GetDef().GetPartitionCmd()
+		}
+	}
+	return nil
+}

@@ -23,13 +23,21 @@ type Statement struct {
 	Line        int    // first line of the statement (1-based), comments excluded
 	EndLine     int
 	Kind        Kind
-	Name        string // from a sqlc-style "-- name: X :one" comment
-	Fingerprint string // pg_query fingerprint: equal for statements that differ only in constants
-	SQL         string
-	Params      int // highest $n the statement uses
-	Comments    []Comment
-	Tree        *pg_query.Node
-	Migration   *Migration // the migration it belongs to, for KindMigration
+	Name        string  // from its header ("-- name: X :one", "-- :name x")
+	Header      *Header // the header that names it, in a query file; nil if none
+	Fingerprint string  // pg_query fingerprint: equal for statements that differ only in constants
+	// SQL is what is planned: the text with sqlc's syntax (@id,
+	// sqlc.arg(id), …) translated to $n. Text is what the file says.
+	SQL    string
+	Text   string
+	Params int // highest $n the statement uses
+	// ParamNames names $1…$Params (index n-1) when the statement names its
+	// parameters (@id, sqlc.arg(id)); "" for one written as $n. nil if
+	// none is named.
+	ParamNames []string
+	Comments   []Comment
+	Tree       *pg_query.Node
+	Migration  *Migration // the migration it belongs to, for KindMigration
 
 	paramUses []ParamUse // ParamUses, once worked out
 }
@@ -55,19 +63,66 @@ func (s *Statement) Explainable() bool {
 	return false
 }
 
-// ReadOnly reports whether the statement only reads: a plain SELECT
-// without data-modifying CTEs or locking clauses.
+// ReadOnly reports whether the statement only reads, as far as its text
+// shows: a plain SELECT with no data-modifying CTE, no locking clause
+// (FOR UPDATE/SHARE, at any depth), no INTO, and no call to a function
+// known to write (nextval, setval). Functions it cannot see into, user
+// ones included, need the database: explain.SafeToRun.
 func (s *Statement) ReadOnly() bool {
 	sel, ok := s.Tree.GetNode().(*pg_query.Node_SelectStmt)
-	if !ok || sel.SelectStmt.GetIntoClause() != nil || len(sel.SelectStmt.GetLockingClause()) > 0 {
+	if !ok || sel.SelectStmt.GetIntoClause() != nil {
 		return false
 	}
 	readOnly := true
 	Walk(s.Tree, func(n *pg_query.Node) {
 		switch n.Node.(type) {
-		case *pg_query.Node_InsertStmt, *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt, *pg_query.Node_MergeStmt:
+		case *pg_query.Node_InsertStmt, *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt, *pg_query.Node_MergeStmt,
+			*pg_query.Node_LockingClause, *pg_query.Node_IntoClause:
 			readOnly = false
+		case *pg_query.Node_FuncCall:
+			if writingFunctions[FuncName(n.GetFuncCall()).Name] {
+				readOnly = false
+			}
 		}
 	})
 	return readOnly
+}
+
+// writingFunctions are built-in functions that change the database when
+// called, whatever their schema.
+var writingFunctions = map[string]bool{"nextval": true, "setval": true}
+
+// QualifiedName is a function's name as a statement writes it; Schema is
+// "" when unqualified.
+type QualifiedName struct{ Schema, Name string }
+
+// FuncName is the name a function call is written with.
+func FuncName(f *pg_query.FuncCall) QualifiedName {
+	var parts []string
+	for _, n := range f.GetFuncname() {
+		parts = append(parts, n.GetString_().GetSval())
+	}
+	switch len(parts) {
+	case 0:
+		return QualifiedName{}
+	case 1:
+		return QualifiedName{Name: parts[0]}
+	}
+	return QualifiedName{Schema: parts[len(parts)-2], Name: parts[len(parts)-1]}
+}
+
+// Functions lists the distinct functions a statement calls by name,
+// anywhere in its tree (CTEs, subqueries, FROM, arguments).
+func Functions(n *pg_query.Node) []QualifiedName {
+	var out []QualifiedName
+	seen := map[QualifiedName]bool{}
+	Walk(n, func(n *pg_query.Node) {
+		if f := n.GetFuncCall(); f != nil {
+			if q := FuncName(f); q.Name != "" && !seen[q] {
+				seen[q] = true
+				out = append(out, q)
+			}
+		}
+	})
+	return out
 }

@@ -12,9 +12,17 @@ import (
 // Measured is what applying one migration statement of the change on the
 // seeded database showed.
 type Measured struct {
-	Took  time.Duration
-	Locks map[string]string // table → the strongest lock the migration holds on it after the statement
-	Note  string            // how the measurement differs from production, if it does
+	Took time.Duration
+	// Held is how long production holds the statement's locks: from its
+	// start until its file's transaction ends (Took for a statement that
+	// commits on its own). What long-lock judges.
+	Held time.Duration
+	// Locks is the strongest lock the statement acquired per table (locks
+	// on an index count on its table): never one only an earlier statement
+	// of its transaction took (ApplyMigrations).
+	Locks    map[string]string
+	Acquired []Lock // each lock it acquired, with the index it was on
+	Note     string // how the measurement differs from production, if it does
 }
 
 // lockRank orders PostgreSQL's table lock modes, weakest first.
@@ -35,6 +43,9 @@ func LockBlocks(mode string) string {
 	return ""
 }
 
+// Deprecated: ApplyMigrations applies whole files as production does and
+// charges each statement only with its own locks.
+//
 // ApplyChange runs a migration statement of the change inside the review's
 // transaction (tx), in a savepoint so that a failing statement does not
 // end the review, and reads from pg_locks the locks it left held on the
@@ -93,6 +104,8 @@ func transactional(st *analyzer.Statement) (sql, lock, note string, skip bool) {
 	case tree.GetDropStmt().GetConcurrent():
 		tree.GetDropStmt().Concurrent = false
 	case withoutConcurrently(tree.GetReindexStmt()):
+	case analyzer.DetachConcurrently(tree) != nil:
+		analyzer.DetachConcurrently(tree).Concurrent = false
 	case tree.GetVacuumStmt() != nil && tree.GetVacuumStmt().IsVacuumcmd:
 		return "", "", "VACUUM is not run: it cannot run in the review's transaction", true
 	default:

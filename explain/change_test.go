@@ -12,6 +12,7 @@ func TestTransactionalForms(t *testing.T) {
 		{"CREATE INDEX CONCURRENTLY i ON t (a)", "CREATE INDEX i ON t USING btree (a)", "ShareUpdateExclusiveLock", false},
 		{"DROP INDEX CONCURRENTLY i", "DROP INDEX i", "ShareUpdateExclusiveLock", false},
 		{"REINDEX TABLE CONCURRENTLY t", "REINDEX TABLE t", "ShareUpdateExclusiveLock", false},
+		{"ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY", "ALTER TABLE p DETACH PARTITION p1", "ShareUpdateExclusiveLock", false},
 		{"VACUUM t", "", "", true},
 		{"ALTER TABLE t ADD COLUMN b int", "ALTER TABLE t ADD COLUMN b int", "", false},
 	}
