@@ -97,7 +97,7 @@ func LoadFiltered(paths []string, filter Filter) (*Source, error) {
 			src.Queries = append(src.Queries, stmts...)
 			continue
 		}
-		m := &Migration{File: file, Version: role.version, Format: role.format, Statements: stmts}
+		m := &Migration{File: file, Version: role.version, Format: role.format, Statements: stmts, NoTransaction: role.noTx}
 		if hasDown {
 			m.Rollback = file
 		}

@@ -75,7 +75,7 @@ type LoadPoolShare struct {
 
 // Load checks everything that needs no database, builds the database,
 // runs the load and removes the database, also when ctx is cancelled.
-func Load(ctx context.Context, f LoadOptions) (*LoadResult, error) {
+func Load(ctx context.Context, f LoadOptions) (_ *LoadResult, err error) {
 	f.Options = f.Options.withDefaults()
 	paths, logw := f.Paths, f.Log
 	log := logTo(logw)
@@ -129,7 +129,7 @@ func Load(ctx context.Context, f LoadOptions) (*LoadResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer sd.Close(ctx)
+	defer closeSeeded(ctx, sd, &err, log)
 	res.Provider, res.ServerVersion = sd.db.Provider, sd.serverVersion
 	if err := commitChange(ctx, sd, ch, cfg, log); err != nil {
 		return nil, err
@@ -194,6 +194,15 @@ func loadWork(cfg *config.Config, queries []*analyzer.Statement) ([]loadItem, *L
 // go as text, which the server reads in the parameter's type. A query
 // whose values cannot be had is skipped, with the reason.
 func loadArgs(ctx context.Context, db explain.DB, cfg *config.Config, work []loadItem) []loadItem {
+	var safe []loadItem
+	for _, w := range work { // the load commits: nothing that writes or calls a volatile function runs
+		if ok, why, err := explain.SafeToRun(ctx, db, w.st); err != nil || !ok {
+			w.out.Skipped = "not run: " + orDefault(why, fmt.Sprint(err))
+			continue
+		}
+		safe = append(safe, w)
+	}
+	work = safe
 	stats := explain.NewStats(db)
 	var queries []*analyzer.Statement
 	for _, w := range work {

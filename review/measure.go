@@ -14,52 +14,56 @@ import (
 )
 
 // applyChange applies the change's migrations on the seeded database
-// inside tx, timing each statement and reading the locks it holds, then
-// ANALYZEs the tables they touched so that the plans see the change.
+// inside tx, as their tools apply them (explain.ApplyMigrations), timing
+// each statement and reading the locks it acquired, then ANALYZEs the
+// tables they touched so that the plans see the change. afterEach plans
+// the queries after each statement, in a clean session.
 func applyChange(ctx context.Context, tx pgx.Tx, db *provider.Database, ch change, cfg *config.Config,
 	errs map[*analyzer.Statement]error, log func(string, ...any), afterEach func(context.Context, *analyzer.Statement) error) (map[*analyzer.Statement]explain.Measured, error) {
 	log("change: %s", ch.why)
-	measured := map[*analyzer.Statement]explain.Measured{}
+	measured, failed, err := explain.ApplyMigrations(ctx, tx, ch.migrations, explain.ApplyOptions{
+		StatementTimeout: cfg.StatementTimeout, AfterEach: afterEach, Outside: privileged(db, cfg)})
+	if err != nil {
+		return nil, err
+	}
 	touched := map[string]bool{}
 	for _, st := range statementsOf(ch.migrations) {
-		if st.Tree.GetCreateExtensionStmt() != nil {
-			// As in the base: the privileged role creates extensions. It does
-			// so outside the review's transaction, which cannot be helped.
-			err := apply(ctx, nil, db, st, cfg)
-			if err != nil && !isServerError(err) {
-				return nil, err
-			}
-			if err != nil {
-				errs[st] = err
-			}
-			measured[st] = explain.Measured{Note: "created by the provider's privileged role"}
-			continue
-		}
-		var m explain.Measured
-		err := explain.Limit(ctx, cfg.StatementTimeout, func(ctx context.Context) (err error) {
-			m, err = explain.ApplyChange(ctx, tx, st)
-			return err
-		})
-		if err != nil {
-			if stop := stopping(ctx, err, "apply", st); stop != nil {
-				return nil, stop
-			}
+		if err := failed[st]; err != nil {
 			errs[st] = err
 			continue
 		}
-		measured[st] = m
+		m, ok := measured[st]
+		if !ok {
+			continue
+		}
 		for table := range m.Locks {
-			touched[table] = true
+			if !strings.HasPrefix(table, "relation ") {
+				touched[table] = true
+			}
 		}
 		log("  %s:%d %s in %s%s", st.File, st.Line, firstWords(st.SQL, 4), m.Took.Round(time.Millisecond), lockNote(m))
-		if err := afterEach(ctx, st); err != nil {
-			return nil, err
-		}
+	}
+	// A migration's SETs hold for the rest of the change, never for what
+	// is planned after it.
+	if err := explain.ResetSession(ctx, tx); err != nil {
+		return nil, fmt.Errorf("reset the session after the change: %w", err)
 	}
 	if err := analyzeNew(ctx, tx, touched); err != nil {
 		return nil, err
 	}
 	return measured, nil
+}
+
+// privileged applies CREATE EXTENSION as the provider's privileged role,
+// as a DBA does in production (most extensions need a superuser), outside
+// the review's transaction.
+func privileged(db *provider.Database, cfg *config.Config) func(context.Context, *analyzer.Statement) (bool, string, error) {
+	return func(ctx context.Context, st *analyzer.Statement) (bool, string, error) {
+		if st.Tree.GetCreateExtensionStmt() == nil {
+			return false, "", nil
+		}
+		return true, "created by the provider's privileged role", apply(ctx, nil, db, st, cfg)
+	}
 }
 
 // analyzeNew gathers statistics for the columns of the touched tables that

@@ -38,6 +38,8 @@ type Options struct {
 	// they exist. Raw counts every finding (baseline write records them).
 	Approvals, Baseline string
 	Raw                 bool
+
+	explain string // the one query file Explain reviews on the project's schema
 }
 
 // withDefaults fills what the options leave to the environment.

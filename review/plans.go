@@ -35,8 +35,15 @@ func judgeQueries(ctx context.Context, db explain.DB, queries []*analyzer.Statem
 	custom := 0
 	err := eachQuery(ctx, queries, cfg, errs, func(ctx context.Context, st *analyzer.Statement) error {
 		o := opts
-		o.Analyze = cfg.Analyze == "all" || (cfg.Analyze == "select" && st.ReadOnly())
 		var err error
+		switch cfg.Analyze {
+		case "all":
+			o.Analyze = true
+		case "select": // run only what reads and calls nothing volatile
+			if o.Analyze, _, err = explain.SafeToRun(ctx, db, st); err != nil {
+				return err
+			}
+		}
 		if o.Values.Pinned, o.Values.PinnedBy, err = cfg.PinnedParams(st); err != nil {
 			return err
 		}

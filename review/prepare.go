@@ -37,26 +37,15 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []
 		return loaded, nil
 	}
 	phase := time.Now()
-	applied := 0
-	for _, m := range base {
-		for _, st := range m.Statements {
-			if err := apply(ctx, conn, db, st, cfg); err != nil {
-				if !isServerError(err) {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-					return nil, fmt.Errorf("apply %s:%d: %w", st.File, st.Line, err)
-				}
-				errs[st] = err
-			}
-			applied++
-		}
+	applied, err := applyBase(ctx, conn, db, base, cfg, errs)
+	if err != nil {
+		return nil, err
 	}
 	log("applied %d migrations (%d statements) in %s", len(base), applied, since(phase))
 
 	phase = time.Now()
 	progress, waitProgress := newProgress(logw)
-	loaded, err := seed.Load(ctx, db.DSN, cfg.Scale, progress)
+	loaded, err = seed.Load(ctx, db.DSN, cfg.Scale, progress)
 	waitProgress()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -67,9 +56,46 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []
 	log("seeded and analyzed in %s%s", since(phase), peakMemory())
 	if len(errs) == 0 {
 		meta, _ := json.Marshal(loaded)
-		db.Keep(meta)
+		if err := db.KeepSeeded(ctx, meta); err != nil {
+			log("cache: not kept: %v", err)
+		}
 	}
 	return loaded, nil
+}
+
+// applyBase applies the deployed history as its tools applied it, each
+// file committed in the transaction its tool gives it, on one session (a
+// migration's SETs hold for the rest of the run, as in production), then
+// resets the session: seeding and planning start clean, cold or warm.
+func applyBase(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []*analyzer.Migration, cfg *config.Config,
+	errs map[*analyzer.Statement]error) (int, error) {
+	applied := 0
+	for _, m := range base {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return 0, err
+		}
+		_, failed, err := explain.ApplyMigrations(ctx, tx, []*analyzer.Migration{m}, explain.ApplyOptions{
+			StatementTimeout: cfg.StatementTimeout, Outside: privileged(db, cfg)})
+		if err != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			return 0, fmt.Errorf("apply %s: %w", m.File, err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return 0, fmt.Errorf("apply %s: commit: %w", m.File, err)
+		}
+		for st, err := range failed {
+			errs[st] = err
+		}
+		applied += len(m.Statements)
+	}
+	if err := explain.ResetSession(ctx, conn); err != nil {
+		return 0, fmt.Errorf("reset the session after the migrations: %w", err)
+	}
+	return applied, nil
 }
 
 // apply runs one migration statement as the review's role, within

@@ -34,7 +34,7 @@ func Run(ctx context.Context, opts Options) (*report.Result, error) {
 	return res, nil
 }
 
-func run(ctx context.Context, opts Options) (*report.Result, error) {
+func run(ctx context.Context, opts Options) (_ *report.Result, err error) {
 	paths, logw := opts.Paths, opts.Log
 	log := logTo(logw)
 	cfg, err := config.Load(config.Find(opts.Config, paths))
@@ -57,7 +57,7 @@ func run(ctx context.Context, opts Options) (*report.Result, error) {
 	if err := filter.Check(); err != nil {
 		return nil, fmt.Errorf("%s: include/exclude: %w", cfg.Path, err)
 	}
-	src, err := analyzer.LoadFiltered(paths, filter)
+	src, err := loadSource(paths, filter, opts.explain)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +83,9 @@ func run(ctx context.Context, opts Options) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.explain != "" { // only the one-off query counts
+		changed = map[string]bool{canonical(opts.explain): true}
+	}
 	ch, err := splitChange(src, cfg, changed)
 	if err != nil {
 		return nil, err
@@ -91,12 +94,17 @@ func run(ctx context.Context, opts Options) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, st := range src.Queries { // production's call rates where the config names none
+		if len(traffic[st]) == 0 {
+			traffic[st] = cfg.ProductionTraffic(st)
+		}
+	}
 
 	sd, err := startSeeded(ctx, opts.Database, cfg, ch.base, logw)
 	if err != nil {
 		return nil, err
 	}
-	defer sd.Close(ctx)
+	defer closeSeeded(ctx, sd, &err, log)
 	db, conn, serverVersion, loaded, errs := sd.db, sd.conn, sd.serverVersion, sd.loaded, sd.errs
 	// The change and the plans run in one transaction that is rolled back,
 	// so that a kept database stays as it was seeded.
@@ -125,21 +133,19 @@ func run(ctx context.Context, opts Options) (*report.Result, error) {
 	if regressions.active {
 		log("compared the plans before the change and after each of its statements in %s", regressions.took.Round(time.Millisecond))
 	}
-	msPerCost, err := explain.Calibrate(ctx, tx, tables)
-	if err != nil {
-		return nil, err
-	}
+	speed := cfg.Speed()
+	log("latency estimates: %s", speed.Describe())
 
 	// Every statement is checked; with --base only the changed files'
 	// findings count, and the regressions the change causes anywhere.
 	reviewed := map[*analyzer.Statement]bool{}
-	for _, st := range reviewedStatements(src, changed) {
+	for _, st := range reviewedStatements(src, changed, ch) {
 		reviewed[st] = true
 	}
 	var findings []rules.Finding
 	var statements []*analyzer.Statement
 	for _, st := range src.Statements() {
-		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src, MsPerCost: msPerCost, Traffic: traffic[st],
+		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src, Speed: speed, Traffic: traffic[st],
 			Before: regressions.before[st], Cause: regressions.cause[st], Plans: plans, InChange: ch.includes(st)}
 		if m, ok := measured[st]; ok {
 			in.Measured = &m
@@ -150,7 +156,7 @@ func run(ctx context.Context, opts Options) (*report.Result, error) {
 			logJudgement(log, st, judged[st], notes)
 		}
 		for _, f := range found {
-			if reviewed[st] || f.Rule.CountsEverywhere {
+			if reviewed[st] || (f.Rule.CountsEverywhere && opts.explain == "") {
 				findings = append(findings, f)
 				kept++
 			}
@@ -206,4 +212,18 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// closeSeeded removes the database; what it could not remove is reported
+// with how to remove it: as the run's error when the run failed (or was
+// interrupted), else on the log.
+func closeSeeded(ctx context.Context, sd *seeded, err *error, log func(string, ...any)) {
+	cerr := sd.Close(ctx)
+	switch {
+	case cerr == nil:
+	case *err != nil:
+		*err = fmt.Errorf("%w; and %w", *err, cerr)
+	default:
+		log("%v", cerr)
+	}
 }

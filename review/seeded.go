@@ -46,7 +46,9 @@ func startSeeded(ctx context.Context, d Database, cfg *config.Config, base []*an
 	}
 	s := &seeded{db: db, errs: map[*analyzer.Statement]error{}}
 	if err := s.start(ctx, cfg, base, logw, started, log); err != nil {
-		s.Close(ctx)
+		if cerr := s.Close(ctx); cerr != nil {
+			return nil, fmt.Errorf("%w; and %w", err, cerr)
+		}
 		return nil, err
 	}
 	return s, nil
@@ -75,10 +77,11 @@ func (s *seeded) start(ctx context.Context, cfg *config.Config, base []*analyzer
 }
 
 // Close closes the connection and removes (or keeps, as configured) the
-// database; it still runs when ctx was cancelled.
-func (s *seeded) Close(ctx context.Context) {
+// database; it still runs when ctx was cancelled. What it could not remove
+// is a *provider.CleanupError that says how to remove it.
+func (s *seeded) Close(ctx context.Context) error {
 	if s.conn != nil {
 		s.conn.Close(context.WithoutCancel(ctx))
 	}
-	s.db.Close()
+	return s.db.Close()
 }

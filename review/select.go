@@ -29,19 +29,21 @@ func changedFiles(src *analyzer.Source, base string) (map[string]bool, error) {
 	return set, nil
 }
 
-// reviewedStatements are the statements whose findings count: all of
-// them, or with --base only those in changed files. Every migration is
+// reviewedStatements are the statements whose findings count: with
+// --base those in changed files; without it every query and the change's
+// migrations, never the deployed history before them. Every migration is
 // applied to build the schema whatever is reviewed, and every query is
 // planned before and after the change, whose regressions count wherever
 // they are.
-func reviewedStatements(src *analyzer.Source, changed map[string]bool) []*analyzer.Statement {
-	all := src.Statements()
-	if changed == nil {
-		return all
-	}
+func reviewedStatements(src *analyzer.Source, changed map[string]bool, ch change) []*analyzer.Statement {
 	var reviewed []*analyzer.Statement
-	for _, st := range all {
-		if changed[canonical(st.File)] {
+	for _, st := range src.Statements() {
+		switch {
+		case changed != nil:
+			if changed[canonical(st.File)] {
+				reviewed = append(reviewed, st)
+			}
+		case st.Kind == analyzer.KindQuery || ch.includes(st):
 			reviewed = append(reviewed, st)
 		}
 	}

@@ -116,7 +116,6 @@ func TestSlowPlanEstimatesFromTheCalibratedCost(t *testing.T) {
 		t.Errorf("15 ms estimated, still flagged: %q", got)
 	}
 	in.Speed = explain.Speed{}
-	in.MsPerCost = 0.5 // the runner's timing, deprecated: ignored
 	if got := messages(check(t, nil, in), "slow-plan"); got != nil {
 		t.Errorf("147 ms at the default speed, flagged: %q", got)
 	}

@@ -51,7 +51,6 @@ type Input struct {
 	Source    *analyzer.Source         // everything reviewed: a migration rule can see what came before
 	Measured  *explain.Measured        // a migration of the change, applied on the seeded database
 	Speed     explain.Speed            // milliseconds per unit of plan cost, and where from (config.Speed); zero: the default
-	MsPerCost float64                  // Deprecated: ignored; a timing on the runner must not decide a finding. Use Speed.
 	Traffic   []Traffic                // how often each service calls the statement, and its pool (config services:)
 
 	// Before the change's migrations (a query planned on the same seeded

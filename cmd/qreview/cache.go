@@ -2,11 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/qreview/qreview/explain/provider"
 	"github.com/spf13/cobra"
 )
@@ -30,9 +28,9 @@ newest 3); with --dsn, as template databases qreview_tpl_* on that server.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
 			if dsn != "" {
-				names, err := templates(cmd, dsn)
-				for _, n := range names {
-					fmt.Fprintln(out, n)
+				list, err := provider.ListTemplates(cmd.Context(), dsn)
+				for _, t := range list {
+					fmt.Fprintf(out, "%s  %6d MB  last used %s\n", t.Name, t.Bytes>>20, t.Used.Format(time.DateTime))
 				}
 				return err
 			}
@@ -57,65 +55,38 @@ newest 3); with --dsn, as template databases qreview_tpl_* on that server.`,
 	}
 	clean := &cobra.Command{
 		Use:   "clean",
-		Short: "Remove the kept databases",
+		Short: "Remove the kept databases (those a running review holds are kept and named)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
 			if dsn != "" {
-				names, err := templates(cmd, dsn)
-				if err != nil {
-					return err
-				}
-				conn, err := pgx.Connect(cmd.Context(), dsn)
-				if err != nil {
-					return fmt.Errorf("--dsn: %w", err)
-				}
-				defer conn.Close(cmd.Context())
-				for _, n := range names {
-					if _, err := conn.Exec(cmd.Context(), "DROP DATABASE "+pgx.Identifier{n}.Sanitize()); err != nil {
-						return fmt.Errorf("drop %s: %w", n, err)
-					}
-					fmt.Fprintln(out, "dropped", n)
-				}
-				return nil
+				cleaned, err := provider.CleanDSN(cmd.Context(), dsn)
+				printCleaned(out, cleaned.Removed, cleaned.Kept, "")
+				return err
 			}
-			dir := provider.DefaultCacheDir()
-			entries, err := provider.CacheEntries(dir)
+			removed, inUse, err := provider.CleanCache(provider.DefaultCacheDir())
+			printCleaned(out, removed, inUse, ": in use by a running review")
 			if err != nil {
 				return err
 			}
-			for _, e := range entries {
-				if err := os.RemoveAll(e.Path); err != nil {
-					return err
-				}
-				os.Remove(filepath.Join(dir, filepath.Base(e.Path)+".lock"))
-				fmt.Fprintln(out, "removed", e.Path)
-			}
 			// Committed container clusters, when a container engine answers.
-			removed, _ := provider.CleanCacheImages(cmd.Context())
-			for _, tag := range removed {
-				fmt.Fprintln(out, "removed image", tag)
-			}
+			removed, inUse, _ = provider.CleanImages(cmd.Context())
+			printCleaned(out, removed, inUse, ": a container uses it")
 			return nil
 		},
 	}
 	for _, c := range []*cobra.Command{ls, clean} {
-		c.Flags().StringVar(&dsn, "dsn", "", "the server whose template databases to list or drop (default: the local cache dir)")
+		c.Flags().StringVar(&dsn, "dsn", "", "the server whose template databases (and qreview's roles) to list or remove (default: the local cache dir)")
 		cmd.AddCommand(c)
 	}
 	return cmd
 }
 
-// templates are the kept databases on the server dsn points to.
-func templates(cmd *cobra.Command, dsn string) ([]string, error) {
-	conn, err := pgx.Connect(cmd.Context(), dsn)
-	if err != nil {
-		return nil, fmt.Errorf("--dsn: %w", err)
+func printCleaned(w io.Writer, removed, kept []string, why string) {
+	for _, r := range removed {
+		fmt.Fprintln(w, "removed", r)
 	}
-	defer conn.Close(cmd.Context())
-	rows, err := conn.Query(cmd.Context(), "SELECT datname FROM pg_database WHERE datname LIKE 'qreview\\_tpl\\_%' ORDER BY 1")
-	if err != nil {
-		return nil, err
+	for _, k := range kept {
+		fmt.Fprintf(w, "kept %s%s\n", k, why)
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
 }

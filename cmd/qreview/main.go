@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/qreview/qreview/explain/provider"
 	"github.com/spf13/cobra"
 )
 
@@ -46,7 +47,7 @@ func run(ctx context.Context, args []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(reviewCommand(), cacheCommand(), profileCommand(), rulesCommand(), versionCommand(), cleanupCommand(), baselineCommand(), initCommand(), reportCommand(), loadCommand())
+	root.AddCommand(reviewCommand(), explainCommand(), cacheCommand(), profileCommand(), rulesCommand(), versionCommand(), cleanupCommand(), baselineCommand(), initCommand(), reportCommand(), loadCommand())
 	root.AddCommand(approveCommand(), evidenceCommand()) // approve.go, evidence.go
 	root.AddCommand(postmortemCommand())                 // postmortem.go
 	root.SetArgs(args)
@@ -57,7 +58,12 @@ func run(ctx context.Context, args []string) int {
 	case errors.Is(err, errGateFailed):
 		return exitFail
 	case ctx.Err() != nil:
-		fmt.Fprintln(os.Stderr, "qreview: interrupted; everything it started was removed")
+		var left *provider.CleanupError
+		if errors.As(err, &left) {
+			fmt.Fprintln(os.Stderr, "qreview: interrupted;", left)
+		} else {
+			fmt.Fprintln(os.Stderr, "qreview: interrupted; everything it started was removed")
+		}
 		return exitBroken
 	}
 	fmt.Fprintln(os.Stderr, "qreview:", err)

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/qreview/qreview/explain"
 	"github.com/qreview/qreview/explain/seed"
 	"github.com/qreview/qreview/internal/atomicfile"
 	"github.com/spf13/cobra"
@@ -23,6 +24,9 @@ func profileCommand() *cobra.Command {
 most-common values and their frequencies, histogram bounds, average width) and
 writes them as the scale: section of .qreview.yaml. It reads statistics only,
 never a table's rows; run ANALYZE on the source first if its statistics are old.
+Where pg_stat_statements is loaded, it also writes calibration:: production's
+milliseconds per unit of plan cost, fitted over its busiest statements, and
+their call rates, which reviews use for latency and pool estimates.
 
 --redact replaces most-common values (all but booleans and enum labels) and
 text histogram bounds with generated values of the same type, keeping their
@@ -40,21 +44,25 @@ order and frequencies, for a profile that may be committed.`,
 				return fmt.Errorf("--dsn: cannot connect: %w", err)
 			}
 			defer conn.Close(cmd.Context())
-			profile, err := seed.Export(cmd.Context(), conn, redact)
+			exported, note, err := seed.ExportWithCalibration(cmd.Context(), conn, redact)
 			if err != nil {
 				return err
 			}
 			var buf bytes.Buffer
-			fmt.Fprintf(&buf, "# Scale profile exported by qreview from planner statistics (pg_class, pg_stats)%s.\n# Paste under your .qreview.yaml or use as it is.\n",
+			fmt.Fprintf(&buf, "# Scale profile exported by qreview from planner statistics (pg_class, pg_stats, pg_stat_statements)%s.\n# Paste under your .qreview.yaml or use as it is.\n",
 				map[bool]string{true: ", values redacted", false: ""}[redact])
 			enc := yaml.NewEncoder(&buf)
 			enc.SetIndent(2)
-			if err := enc.Encode(struct {
-				Scale seed.Profile `yaml:"scale"`
-			}{profile}); err != nil {
+			if err := enc.Encode(exported); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "qreview: read statistics of %d tables from pg_class and pg_stats; no table rows were read\n", len(profile))
+			fmt.Fprintf(cmd.ErrOrStderr(), "qreview: read statistics of %d tables from pg_class and pg_stats; no table rows were read\n", len(exported.Scale))
+			if c := exported.Calibration; c != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "qreview: calibrated %s ms per cost unit on %d statements of pg_stat_statements\n", explain.FormatMsPerCost(c.MsPerCost), c.Statements)
+			}
+			if note != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "qreview:", note)
+			}
 			if output == "" {
 				_, err = cmd.OutOrStdout().Write(buf.Bytes())
 				return err
