@@ -79,8 +79,8 @@ func TestPoolSaturation(t *testing.T) {
 	}
 
 	// Without a calibration the default speed decides (147 ms, 74%), and
-	// says so; the runner's timing (deprecated MsPerCost) is ignored.
-	in.Speed, in.MsPerCost = explain.Speed{}, 0.5
+	// says so.
+	in.Speed = explain.Speed{}
 	if m := messages(check(t, nil, in), "pool-saturation"); len(m) != 1 || !strings.Contains(m[0], "× 147 ms (estimated) = 14.7 busy connections, 74% of its pool of 20") ||
 		!strings.HasSuffix(m[0], "latency: cost 14,716 at the default 0.01 ms per cost unit: export a profile with pg_stat_statements to calibrate (qreview profile export)") {
 		t.Errorf("default speed: %q", m)
