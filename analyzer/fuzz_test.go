@@ -24,6 +24,8 @@ func addSQLSeeds(f *testing.F) {
 	f.Add("-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n")
 	f.Add("SELECT 1; -- trailing\n/* block\n comment */ SELECT 2")
 	f.Add("SELECT 'unterminated")
+	f.Add("-- name: A :one\nSELECT sqlc.embed(t) FROM t WHERE id = @id::uuid AND x IN (sqlc.slice(ids))\n-- name: b\nSELECT sqlc.narg('n'), $2, a @> b, @ -5")
+	f.Add("-- :name x :? :*\nselect 1\n-- name: y\nselect sqlc.arg(\n'z'\n)")
 }
 
 // FuzzParseSQL: ParseSQL never panics, every statement lies within the
@@ -69,10 +71,66 @@ func checkParse(t *testing.T, src string) {
 		if st.SQL == "" || st.Tree == nil {
 			t.Fatalf("empty statement at line %d", st.Line)
 		}
+		// The text as written is the file's, at the statement's lines (what
+		// evidence checks a result against).
+		lineStart := 0
+		for i := 1; i < st.Line; i++ {
+			lineStart += strings.IndexByte(src[lineStart:], '\n') + 1
+		}
+		at := strings.Index(src[lineStart:], st.Text)
+		if st.Text == "" || at < 0 || strings.Contains(src[lineStart:lineStart+at], "\n") || strings.Count(st.Text, "\n") != st.EndLine-st.Line {
+			t.Fatalf("text %q of the statement at lines %d-%d is not the file's there", st.Text, st.Line, st.EndLine)
+		}
+		if len(st.ParamNames) != 0 && len(st.ParamNames) != st.Params {
+			t.Fatalf("%d names for %d parameters: %q", len(st.ParamNames), st.Params, st.SQL)
+		}
 		for _, c := range st.Comments {
 			if c.Line < 1 || c.Line > st.Line {
 				t.Fatalf("comment at line %d for the statement at line %d", c.Line, st.Line)
 			}
 		}
 	}
+}
+
+// FuzzTranslateNamed: the translation never panics, changes nothing
+// outside the spans it rewrites, and maps every offset of its output back
+// into the input in order.
+func FuzzTranslateNamed(f *testing.F) {
+	addSQLSeeds(f)
+	f.Add("SELECT sqlc.embed(t), @a, sqlc.arg('b'), sqlc.narg(c), $1 FROM t WHERE id IN (sqlc.slice(ids)) AND x NOT IN(sqlc.slice(y))")
+	f.Add("SELECT '@a', $$sqlc.arg(x)$$, \"@b\" -- @c\n/* @d */ FROM t WHERE a @> b AND c <@d AND e::text = @e::text")
+	f.Fuzz(func(t *testing.T, src string) {
+		tr, err := translateNamed(src)
+		if err != nil {
+			var me *MacroError
+			if !errors.As(err, &me) || me.Offset < 0 || me.Offset >= len(src) {
+				t.Fatalf("error %v outside the input", err)
+			}
+			return
+		}
+		if !strings.Contains(src, "@") && !strings.Contains(strings.ToLower(src), "sqlc") && tr.sql != src {
+			t.Fatalf("no sqlc syntax, yet %q became %q", src, tr.sql)
+		}
+		prevOld, prevNew := 0, 0
+		for _, e := range tr.edits {
+			if e.oldStart < prevOld || e.oldEnd > len(src) || e.newStart < prevNew || e.newEnd > len(tr.sql) || e.oldStart > e.oldEnd {
+				t.Fatalf("edit %+v out of order or bounds", e)
+			}
+			if src[prevOld:e.oldStart] != tr.sql[prevNew:e.newStart] {
+				t.Fatalf("text between edits changed: %q → %q", src[prevOld:e.oldStart], tr.sql[prevNew:e.newStart])
+			}
+			prevOld, prevNew = e.oldEnd, e.newEnd
+		}
+		if src[prevOld:] != tr.sql[prevNew:] {
+			t.Fatalf("text after the last edit changed: %q → %q", src[prevOld:], tr.sql[prevNew:])
+		}
+		last := 0
+		for i := 0; i <= len(tr.sql); i++ {
+			o := tr.edits.origin(i)
+			if o < last || o > len(src) {
+				t.Fatalf("offset %d maps to %d (after %d, input of %d)", i, o, last, len(src))
+			}
+			last = o
+		}
+	})
 }

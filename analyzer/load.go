@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -74,6 +75,7 @@ func LoadFiltered(paths []string, filter Filter) (*Source, error) {
 	}
 	src := &Source{}
 	downs := map[string]string{} // version → down file, golang-migrate and Flyway
+	var parseErrs []error
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -90,6 +92,12 @@ func LoadFiltered(paths []string, filter Filter) (*Source, error) {
 			kept, hasDown = role.up(text)
 		}
 		stmts, err := ParseSQL(file, kept, role.kind)
+		var perr *ParseError
+		if errors.As(err, &perr) {
+			// Every file's bad SQL is reported at once, not the first only.
+			parseErrs = append(parseErrs, err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -105,6 +113,9 @@ func LoadFiltered(paths []string, filter Filter) (*Source, error) {
 			st.Migration = m
 		}
 		src.Migrations = append(src.Migrations, m)
+	}
+	if len(parseErrs) > 0 {
+		return nil, errors.Join(parseErrs...)
 	}
 	for _, m := range src.Migrations {
 		if down, ok := downs[filepath.Dir(m.File)+"\x00"+m.Version]; ok {

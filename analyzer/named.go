@@ -57,7 +57,8 @@ type macro struct {
 	start, end int    // the span it replaces, in the statement
 	name       string // parameter name, or the embedded table
 	number     int
-	notIn      bool // sqlc.slice in NOT IN (…): "<> ALL($n)"
+	inList     bool // sqlc.slice as the whole of an IN list: "= ANY($n)"
+	notIn      bool // … of a NOT IN list: "<> ALL($n)"
 }
 
 // MacroError is sqlc syntax that cannot be read (an unknown sqlc.*
@@ -96,9 +97,9 @@ func translateNamed(src string) (translated, error) {
 			repl = src[m.start:m.end]
 		case m.kind == macroEmbed:
 			repl = m.name + ".*"
-		case m.kind == macroSlice && m.start < m.end && src[m.end-1] == ')' && m.notIn:
+		case m.inList && m.notIn:
 			repl = "<> ALL($" + strconv.Itoa(m.number) + ")"
-		case m.kind == macroSlice && m.start < m.end && src[m.end-1] == ')':
+		case m.inList:
 			repl = "= ANY($" + strconv.Itoa(m.number) + ")"
 		default:
 			repl = "$" + strconv.Itoa(m.number)
@@ -229,7 +230,7 @@ func sqlcCall(src string, start, afterSqlc int) (m macro, next int, err error) {
 	}
 	m.name = name
 	if m.kind == macroSlice {
-		m.start, m.end, m.notIn = sliceInList(src, m.start, m.end)
+		m.start, m.end, m.inList, m.notIn = sliceInList(src, m.start, m.end)
 	}
 	return m, closing + 1, nil
 }
@@ -283,24 +284,24 @@ func unquoteSQL(s string, quote byte) (string, bool) {
 // "[NOT] IN (sqlc.slice(ids))", to the span from IN to the closing
 // parenthesis, which becomes "= ANY($n)" (or "<> ALL($n)"): sqlc's MySQL
 // and SQLite form, planned as its PostgreSQL one.
-func sliceInList(src string, start, end int) (int, int, bool) {
+func sliceInList(src string, start, end int) (from, to int, inList, notIn bool) {
 	open := lastCode(src, start)
 	if open < 0 || src[open] != '(' {
-		return start, end, false
+		return start, end, false, false
 	}
 	close := skipSpace(src, end)
 	if at(src, close) != ')' {
-		return start, end, false
+		return start, end, false, false
 	}
 	in := lastCode(src, open)
 	if in < 1 || !strings.EqualFold(src[in-1:in+1], "in") || isIdentPart(at(src, in-2)) {
-		return start, end, false
+		return start, end, false, false
 	}
-	from, notIn := in-1, false
+	from = in - 1
 	if not := lastCode(src, from); not >= 2 && strings.EqualFold(src[not-2:not+1], "not") && !isIdentPart(at(src, not-3)) {
 		from, notIn = not-2, true
 	}
-	return from, close + 1, notIn
+	return from, close + 1, true, notIn
 }
 
 // lastCode is the offset of the last non-space character before i, or
@@ -340,6 +341,9 @@ func numberMacros(macros []macro) []string {
 		m.number, used[next] = next, true
 		byName[m.name] = next
 		highest = max(highest, next)
+	}
+	if len(byName) == 0 {
+		return nil
 	}
 	names := make([]string, highest)
 	for name, n := range byName {

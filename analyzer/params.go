@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v5"
@@ -304,11 +305,13 @@ func deparseExpr(n *pg_query.Node) string {
 }
 
 var pinnedDirective = regexp.MustCompile(`^qreview:params\b(.*)$`)
-var pinnedValue = regexp.MustCompile(`^\s*\$(\d+)\s*=\s*('(?:[^']|'')*'|[^\s']+)`)
+var pinnedValue = regexp.MustCompile(`^\s*(\$\d+|@[A-Za-z_][A-Za-z0-9_$]*)\s*=\s*('(?:[^']|'')*'|[^\s']+)`)
 
-// PinnedParams reads "-- qreview:params $1=42 $2='pending'" above the
-// statement: parameter number → value (nil for NULL). Quoted values are
-// SQL string literals (” is a quote); bare ones are taken as written.
+// PinnedParams reads "-- qreview:params $1=42 @status='pending'" above
+// the statement: parameter number → value (nil for NULL). A parameter is
+// named by number ($1) or, when the query names it (@id, sqlc.arg(id)),
+// by name (@id). Quoted values are SQL string literals (” is a quote);
+// bare ones are taken as written.
 func (s *Statement) PinnedParams() (map[int]*string, error) {
 	out := map[int]*string{}
 	for _, c := range s.Comments {
@@ -320,18 +323,64 @@ func (s *Statement) PinnedParams() (map[int]*string, error) {
 		for strings.TrimSpace(rest) != "" {
 			v := pinnedValue.FindStringSubmatch(rest)
 			if v == nil {
-				return nil, fmt.Errorf("%s:%d: qreview:params: cannot read %q: write $1=42 $2='some text'", s.File, c.Line, strings.TrimSpace(rest))
+				return nil, fmt.Errorf("%s:%d: qreview:params: cannot read %q: write $1=42 $2='some text' (or @name=42)", s.File, c.Line, strings.TrimSpace(rest))
 			}
 			rest = rest[len(v[0]):]
-			n := 0
-			fmt.Sscan(v[1], &n)
-			if n < 1 || n > s.Params {
-				return nil, fmt.Errorf("%s:%d: qreview:params: the statement has no $%d (it uses $1…$%d)", s.File, c.Line, n, s.Params)
+			n, err := s.ParamNumber(v[1])
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: qreview:params: %w", s.File, c.Line, err)
 			}
 			out[n] = literalValue(v[2])
 		}
 	}
 	return out, nil
+}
+
+// ParamNumber is the n of the parameter key names: "$2", or a name the
+// statement gives one ("@id" or "id"). A key that names none is an error
+// that lists what the statement has.
+func (s *Statement) ParamNumber(key string) (int, error) {
+	if num, ok := strings.CutPrefix(key, "$"); ok {
+		n, err := strconv.Atoi(num)
+		if err != nil || n < 1 || n > s.Params {
+			return 0, fmt.Errorf("the statement has no %s (it uses %s)", key, s.paramList())
+		}
+		return n, nil
+	}
+	name := strings.TrimPrefix(key, "@")
+	for i, have := range s.ParamNames {
+		if have != "" && have == name {
+			return i + 1, nil
+		}
+	}
+	for i, have := range s.ParamNames {
+		if strings.EqualFold(have, name) {
+			return i + 1, nil
+		}
+	}
+	return 0, fmt.Errorf("the statement has no parameter named %s (it uses %s)", name, s.paramList())
+}
+
+// paramList says which parameters the statement has: "$1 (@id), $2".
+func (s *Statement) paramList() string {
+	if s.Params == 0 {
+		return "no parameters"
+	}
+	var parts []string
+	for n := 1; n <= s.Params; n++ {
+		parts = append(parts, s.ParamLabel(n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ParamLabel names $n for messages: "$1 (@id)" when the query names it,
+// else "$1".
+func (s *Statement) ParamLabel(n int) string {
+	label := "$" + strconv.Itoa(n)
+	if n >= 1 && n <= len(s.ParamNames) && s.ParamNames[n-1] != "" {
+		label += " (@" + s.ParamNames[n-1] + ")"
+	}
+	return label
 }
 
 // literalValue unquotes a pinned value: 'it”s' is it's, NULL is nil.

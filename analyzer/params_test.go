@@ -78,9 +78,23 @@ func TestPinnedParams(t *testing.T) {
 	if err != nil || len(got) != 3 || *got[1] != "42" || *got[2] != "it's" || got[3] != nil {
 		t.Errorf("pinned %v (%v); want 42, it's and NULL", got, err)
 	}
-	for _, bad := range []string{"-- qreview:params $4=1\nSELECT $1", "-- qreview:params one=1\nSELECT $1"} {
+	for _, bad := range []string{"-- qreview:params $4=1\nSELECT $1", "-- qreview:params one=1\nSELECT $1", "-- qreview:params @nope=1\nSELECT @id"} {
 		if _, err := parseOne(t, bad).PinnedParams(); err == nil || !strings.Contains(err.Error(), "q.sql:1: qreview:params") {
 			t.Errorf("%q: %v; want an error at q.sql:1", bad, err)
 		}
+	}
+}
+
+// TestPinnedNamedParams: a query's named parameters are pinned by name,
+// and a name it does not have is an error listing the ones it has.
+func TestPinnedNamedParams(t *testing.T) {
+	st := parseOne(t, "-- name: Q :many\n-- qreview:params @status='open' $3=10 @ID=7\nSELECT * FROM t WHERE id = sqlc.arg(id) AND status = @status LIMIT $3")
+	got, err := st.PinnedParams()
+	if err != nil || len(got) != 3 || *got[1] != "7" || *got[2] != "open" || *got[3] != "10" {
+		t.Errorf("pinned %v (%v); want $1=7 $2=open $3=10", got, err)
+	}
+	_, err = parseOne(t, "-- qreview:params @state=1\nSELECT * FROM t WHERE id = @id AND a = $2").PinnedParams()
+	if want := "q.sql:1: qreview:params: the statement has no parameter named state (it uses $1 (@id), $2)"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
 	}
 }

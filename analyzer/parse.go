@@ -16,58 +16,151 @@ type ParseError struct {
 	File         string
 	Line, Column int
 	Message      string
+	Query        string // the named query it lies in, if any
 }
 
 func (e *ParseError) Error() string {
+	if e.Query != "" {
+		return fmt.Sprintf("%s:%d:%d: %s (in query %s)", e.File, e.Line, e.Column, e.Message, e.Query)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Message)
 }
 
-var sqlcName = regexp.MustCompile(`^name:\s*([A-Za-z_][A-Za-z0-9_]*)\b`)
+var commentName = regexp.MustCompile(`^name:\s*([A-Za-z_][A-Za-z0-9_]*)\b`)
 
 // ParseSQL splits src into statements. Text outside the regions to keep
 // (e.g. a migration's down part) must already be blanked by the caller
 // with spaces so that line numbers stay those of the file.
+//
+// A query file is cut at its "-- name:" headers first (see header.go),
+// each named query parsed on its own: a missing semicolon or bad SQL in
+// one does not reach the next, and every bad query is reported. Its sqlc
+// syntax is translated to $n first (see named.go); lines and columns
+// stay those of the file.
 func ParseSQL(file, src string, kind Kind) ([]*Statement, error) {
 	lines := newLineIndex(src)
-	tree, err := pg_query.Parse(src)
+	if kind != KindQuery {
+		return parseChunk(file, src, lines, chunk{start: 0, end: len(src)}, kind)
+	}
+	var stmts []*Statement
+	var errs []error
+	for _, c := range splitAtHeaders(src) {
+		got, err := parseChunk(file, src, lines, c, kind)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		stmts = append(stmts, got...)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return stmts, nil
+}
+
+// piece is one statement of a chunk once translated, with the names of
+// its parameters.
+type piece struct {
+	end   int // where it ends in the translated chunk
+	names []string
+}
+
+// translateChunk rewrites the sqlc syntax of each statement of text
+// (split at top-level semicolons: sqlc numbers each statement's
+// parameters from $1).
+func translateChunk(text string) (string, offsetMap, []piece, *MacroError) {
+	var b strings.Builder
+	var edits offsetMap
+	var pieces []piece
+	for _, span := range splitStatements(text) {
+		tr, err := translateNamed(text[span[0]:span[1]])
+		var me *MacroError
+		if errors.As(err, &me) {
+			return "", nil, nil, &MacroError{Offset: span[0] + me.Offset, Message: me.Message}
+		}
+		base := b.Len()
+		for _, e := range tr.edits {
+			edits = append(edits, edit{oldStart: span[0] + e.oldStart, oldEnd: span[0] + e.oldEnd,
+				newStart: base + e.newStart, newEnd: base + e.newEnd})
+		}
+		b.WriteString(tr.sql)
+		pieces = append(pieces, piece{end: b.Len(), names: tr.names})
+	}
+	return b.String(), edits, pieces, nil
+}
+
+// parseChunk parses the statements of src[c.start:c.end].
+func parseChunk(file, src string, lines lineIndex, c chunk, kind Kind) ([]*Statement, error) {
+	text := src[c.start:c.end]
+	planned, edits, pieces := text, offsetMap(nil), []piece(nil)
+	queryName := ""
+	if c.header != nil {
+		queryName = c.header.Name
+	}
+	if kind == KindQuery {
+		var merr *MacroError
+		if planned, edits, pieces, merr = translateChunk(text); merr != nil {
+			line, col := lines.position(c.start + merr.Offset)
+			return nil, &ParseError{File: file, Line: line, Column: col, Message: merr.Message, Query: queryName}
+		}
+	}
+	// The parser reads no further than a NUL byte; neither do we.
+	if nul := strings.IndexByte(planned, 0); nul >= 0 {
+		planned = planned[:nul]
+	}
+	// origin maps an offset in planned to one in the file.
+	origin := func(offset int) int { return c.start + edits.origin(offset) }
+	tree, err := pg_query.Parse(planned)
 	if err != nil {
 		var perr *parser.Error
 		if errors.As(err, &perr) && perr.Cursorpos > 0 {
-			line, col := lines.position(perr.Cursorpos - 1)
-			return nil, &ParseError{File: file, Line: line, Column: col, Message: perr.Message}
+			at := origin(min(int(perr.Cursorpos)-1, len(planned)))
+			line, col := lines.position(at)
+			return nil, &ParseError{File: file, Line: line, Column: col, Message: perr.Message + templateHint(src[at:]), Query: queryName}
 		}
-		return nil, &ParseError{File: file, Line: 1, Column: 1, Message: err.Error()}
+		line, col := lines.position(c.start)
+		return nil, &ParseError{File: file, Line: line, Column: col, Message: err.Error(), Query: queryName}
 	}
 	var stmts []*Statement
 	for _, raw := range tree.Stmts {
 		start := int(raw.StmtLocation)
-		end := len(src)
+		end := len(planned)
 		if raw.StmtLen > 0 {
 			end = start + int(raw.StmtLen)
 		}
-		comments, bodyStart := leadingComments(src, start, end, lines)
-		body := strings.TrimRightFunc(src[bodyStart:end], isSpace)
-		if body == "" {
+		comments, bodyStart := leadingComments(planned, start, end, func(o int) int { return lines.line(origin(o)) })
+		bodyEnd := bodyStart + codeEnd(planned[bodyStart:end])
+		body := planned[bodyStart:bodyEnd]
+		if strings.TrimSpace(body) == "" {
 			continue
 		}
 		fp, err := pg_query.Fingerprint(body)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: fingerprint: %w", file, lines.line(bodyStart), err)
+			return nil, fmt.Errorf("%s:%d: fingerprint: %w", file, lines.line(origin(bodyStart)), err)
 		}
+		from, to := origin(bodyStart), origin(bodyEnd)
 		st := &Statement{
 			File:        file,
-			Line:        lines.line(bodyStart),
-			EndLine:     lines.line(bodyStart + len(body) - 1),
+			Line:        lines.line(from),
+			EndLine:     lines.line(max(from, to-1)),
 			Kind:        kind,
 			Fingerprint: fp,
 			SQL:         body,
+			Text:        src[from:to],
 			Params:      maxParam(raw.Stmt),
 			Comments:    comments,
 			Tree:        raw.Stmt,
 		}
-		for _, c := range comments {
-			if m := sqlcName.FindStringSubmatch(c.Text); m != nil {
-				st.Name = m[1]
+		// A sqlc header names the one statement it stands above; yesql and
+		// HugSQL run all the text under a header as the named query.
+		if c.header != nil && (len(stmts) == 0 || c.header.Style != HeaderSqlc) {
+			st.Header, st.Name = c.header, c.header.Name
+		}
+		st.ParamNames = paramNames(pieces, bodyStart, st.Params)
+		if c.header == nil {
+			for _, cm := range comments {
+				if m := commentName.FindStringSubmatch(cm.Text); m != nil {
+					st.Name = m[1]
+				}
 			}
 		}
 		stmts = append(stmts, st)
@@ -75,10 +168,27 @@ func ParseSQL(file, src string, kind Kind) ([]*Statement, error) {
 	return stmts, nil
 }
 
+// paramNames are the names of $1…$params for the statement at offset
+// (nil when none is named).
+func paramNames(pieces []piece, offset, params int) []string {
+	for _, p := range pieces {
+		if offset >= p.end {
+			continue
+		}
+		if len(p.names) == 0 {
+			return nil
+		}
+		names := make([]string, params)
+		copy(names, p.names)
+		return names
+	}
+	return nil
+}
+
 // leadingComments skips the white space and comments pg_query counts as
 // part of a statement and returns the "--" comments and where the
 // statement's own text begins.
-func leadingComments(src string, i, end int, lines lineIndex) ([]Comment, int) {
+func leadingComments(src string, i, end int, lineOf func(int) int) ([]Comment, int) {
 	var comments []Comment
 	for i < end {
 		switch {
@@ -90,7 +200,7 @@ func leadingComments(src string, i, end int, lines lineIndex) ([]Comment, int) {
 				eol = end - i
 			}
 			text := strings.TrimSpace(strings.TrimPrefix(src[i:i+eol], "--"))
-			comments = append(comments, Comment{Line: lines.line(i), Text: text})
+			comments = append(comments, Comment{Line: lineOf(i), Text: text})
 			i += eol
 		case strings.HasPrefix(src[i:end], "/*"):
 			close := strings.Index(src[i+2:end], "*/")
@@ -129,4 +239,18 @@ func (l lineIndex) line(offset int) int {
 func (l lineIndex) position(offset int) (line, col int) {
 	line = l.line(offset)
 	return line, offset - l[line-1] + 1
+}
+
+// templatePlaceholder is text an application fills in before it runs the
+// query (Go's fmt verbs, listmonk's %query%, text/template's {{…}}).
+var templatePlaceholder = regexp.MustCompile(`^(%[A-Za-z_][A-Za-z0-9_]*%|%[sdvq]\b|\{\{[^}]*\}\})`)
+
+// templateHint says why SQL with a template placeholder where the parser
+// stopped cannot be read as written.
+func templateHint(rest string) string {
+	m := templatePlaceholder.FindString(rest)
+	if m == "" {
+		return ""
+	}
+	return fmt.Sprintf(": %s is a placeholder the application fills in, so the query cannot be planned as written", m)
 }

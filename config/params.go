@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 
 	"github.com/qreview/qreview/analyzer"
 )
 
-var paramKey = regexp.MustCompile(`^\$([1-9][0-9]*)$`)
+// paramKey names a parameter under params.<query>: $1, or the name the
+// query gives it (@id, sqlc.arg(id)) as "@id" (quoted: YAML reserves @)
+// or id.
+var paramKey = regexp.MustCompile(`^(\$[1-9][0-9]*|@?[A-Za-z_][A-Za-z0-9_$]*)$`)
 
 // checkPlanning validates the planning keys that need no SQL.
 func (c *Config) checkPlanning() error {
@@ -24,7 +26,7 @@ func (c *Config) checkPlanning() error {
 	for name, values := range c.Params {
 		for key := range values {
 			if !paramKey.MatchString(key) {
-				return fmt.Errorf("params.%s: %q: name parameters $1, $2, …", name, key)
+				return fmt.Errorf("params.%s: %q: name parameters $1, $2, … or by the name the query gives them (id or \"@id\")", name, key)
 			}
 		}
 	}
@@ -32,20 +34,21 @@ func (c *Config) checkPlanning() error {
 }
 
 // PinnedParams are the values config and inline directives pin for st's
-// parameters, and where they come from. Config pins a query by its name;
-// an inline "-- qreview:params" directive wins over it. A pinned $n the
-// statement does not have is an error naming the query.
+// parameters, and where they come from. Config pins a query by its name,
+// each parameter by number ($1) or by its name in the query (id, "@id");
+// an inline "-- qreview:params" directive wins over it. A pinned
+// parameter the statement does not have is an error naming the query.
 func (c *Config) PinnedParams(st *analyzer.Statement) (map[int]*string, string, error) {
 	pinned := map[int]*string{}
 	by := ""
 	if values, ok := c.Params[st.Name]; ok && st.Name != "" {
 		by = orPath(c.Path) + " (params." + st.Name + ")"
-		for key, v := range values {
-			n, _ := strconv.Atoi(key[1:])
-			if n > st.Params {
-				return nil, "", fmt.Errorf("%s: params.%s.%s: %s:%d has no $%d (it uses %d parameters)", orPath(c.Path), st.Name, key, st.File, st.Line, n, st.Params)
+		for _, key := range sortedKeys(values) {
+			n, err := st.ParamNumber(key)
+			if err != nil {
+				return nil, "", fmt.Errorf("%s: params.%s.%s: %s:%d: %w", orPath(c.Path), st.Name, key, st.File, st.Line, err)
 			}
-			pinned[n] = v
+			pinned[n] = values[key]
 		}
 	}
 	inline, err := st.PinnedParams()
@@ -53,9 +56,10 @@ func (c *Config) PinnedParams(st *analyzer.Statement) (map[int]*string, string, 
 		return nil, "", err
 	}
 	if len(inline) > 0 {
-		by = "the qreview:params directive"
 		if len(pinned) > 0 {
 			by = "the qreview:params directive and " + by
+		} else {
+			by = "the qreview:params directive"
 		}
 	}
 	for n, v := range inline {
@@ -78,6 +82,15 @@ func (c *Config) UnknownParamQueries(queries []*analyzer.Statement) []string {
 	}
 	sort.Strings(unknown)
 	return unknown
+}
+
+func sortedKeys(m map[string]*string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func orPath(p string) string {
