@@ -33,11 +33,16 @@ timeofday(), nextval() or txid_current(), for serial/bigserial columns (their
 default is nextval), and for identity and stored generated columns, on a table
 not created earlier in the same migration file.
 
+` + sizedDoc + `
+
 Fix: add the column without a default (or with a constant one), backfill it in
-batches, then ALTER COLUMN … SET DEFAULT for new rows.
+batches, then ALTER COLUMN … SET DEFAULT for new rows. A stored generated or
+identity column cannot be added without the rewrite: add a plain column filled
+by a trigger and a batched backfill, or build a new table.
 
 Example: ALTER TABLE accounts ADD COLUMN token uuid DEFAULT gen_random_uuid();`,
-	Check: func(in *Input, _ Options) []Finding {
+	Options: Options{"min-rows": smallTable},
+	Check: func(in *Input, opts Options) []Finding {
 		table, cmds, _ := alteredTable(in)
 		var out []Finding
 		for _, def := range addedColumns(cmds) {
@@ -49,7 +54,7 @@ Example: ALTER TABLE accounts ADD COLUMN token uuid DEFAULT gen_random_uuid();`,
 				})
 			}
 		}
-		return out
+		return sizedAll(in, opts, out)
 	},
 }
 

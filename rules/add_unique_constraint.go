@@ -26,13 +26,19 @@ whole build.
 Build the unique index first with CREATE UNIQUE INDEX CONCURRENTLY (no blocking),
 then attach it with ADD CONSTRAINT … USING INDEX, which only takes the lock
 for an instant. A table created earlier in the same migration file is exempt.
+An EXCLUDE constraint has no such path: build it with the table, or accept the
+lock on a small one. A PRIMARY KEY attached USING INDEX also sets its columns
+NOT NULL (see set-not-null).
+
+` + sizedDoc + `
 
 Fix:
     CREATE UNIQUE INDEX CONCURRENTLY accounts_handle_key ON accounts (handle);
     ALTER TABLE accounts ADD CONSTRAINT accounts_handle_key UNIQUE USING INDEX accounts_handle_key;
 
 Example: ALTER TABLE accounts ADD CONSTRAINT accounts_handle_key UNIQUE (handle);`,
-	Check: func(in *Input, _ Options) []Finding {
+	Options: Options{"min-rows": smallTable},
+	Check: func(in *Input, opts Options) []Finding {
 		table, cmds, _ := alteredTable(in)
 		var found []string
 		for _, con := range addedConstraints(cmds) {
@@ -55,6 +61,6 @@ Example: ALTER TABLE accounts ADD CONSTRAINT accounts_handle_key UNIQUE (handle)
 				Evidence:   map[string]any{"table": table},
 			})
 		}
-		return out
+		return sizedAll(in, opts, out)
 	},
 }

@@ -19,18 +19,26 @@ for as long as that takes on a large table.
 
 A few changes are binary-coercible and only touch the catalog; they are not
 reported when the old type is known from the reviewed migrations: varchar(n) to
-varchar(m) with m >= n, varchar to text, text to varchar without a length, and
-numeric(p,s) to numeric(q,s) with q >= p or to numeric without a limit. A USING
-clause always rewrites. When the old type is not in the reviewed migrations the
-change is reported, since qreview cannot tell. A table created earlier in the
-same migration file is exempt.
+varchar(m) with m >= n or to varchar without a length, varchar to text, text to
+varchar without a length, cidr to inet, numeric(p,s) to numeric(q,s) with
+q >= p or to numeric without a limit, a larger or no precision for timestamp,
+timestamptz, time, timetz and interval (timestamp(0) to timestamp(6)), and a
+longer or no length for bit varying. A USING clause always rewrites.
+timestamp to timestamptz (and back) skips the rewrite only when the session
+TimeZone is UTC (PostgreSQL 12+), which a migration cannot promise: it is
+reported. When the old type is not in the reviewed migrations the change is
+reported, since qreview cannot tell. A table created earlier in the same
+migration file is exempt.
+
+` + sizedDoc + `
 
 Fix: add a new column of the new type, write to both, backfill in batches,
 switch reads, then drop the old column (expand and contract). To lengthen a
 varchar, go to text or a longer varchar.
 
 Example: ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;`,
-	Check: func(in *Input, _ Options) []Finding {
+	Options: Options{"min-rows": smallTable},
+	Check: func(in *Input, opts Options) []Finding {
 		table, cmds, m := alteredTable(in)
 		var out []Finding
 		for _, cmd := range cmds {
@@ -54,7 +62,7 @@ Example: ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;`,
 				Evidence:   map[string]any{"table": table, "column": cmd.Name, "type": typeString(def.TypeName)},
 			})
 		}
-		return out
+		return sizedAll(in, opts, out)
 	},
 }
 
@@ -116,8 +124,19 @@ func binaryCoercible(old, new *pg_query.TypeName) bool {
 		return true
 	case (o == "varchar" || o == "text") && (n == "text" || n == "varchar" && len(nm) == 0):
 		return true
-	case o == "varchar" && n == "varchar":
-		return len(om) == 1 && len(nm) == 1 && nm[0] >= om[0]
+	case o == "cidr" && n == "inet":
+		return true
+	case o == n && (o == "varchar" || o == "varbit"):
+		return len(nm) == 0 || len(om) == 1 && len(nm) == 1 && nm[0] >= om[0]
+	case o == n && precisionTypes[o]:
+		// The precision is the last modifier (interval's first is its
+		// fields); none, or 6, means the most.
+		if len(nm) == 0 {
+			return true
+		}
+		p := nm[len(nm)-1]
+		sameFields := len(om) == len(nm) && slices.Equal(om[:len(om)-1], nm[:len(nm)-1]) || len(om) == 0 && len(nm) == 1
+		return sameFields && (p >= 6 || len(om) > 0 && p >= om[len(om)-1])
 	case o == "numeric" && n == "numeric":
 		scale := func(m []float64) float64 {
 			if len(m) > 1 {
@@ -129,6 +148,9 @@ func binaryCoercible(old, new *pg_query.TypeName) bool {
 	}
 	return false
 }
+
+// precisionTypes change precision without a rewrite when it grows.
+var precisionTypes = map[string]bool{"timestamp": true, "timestamptz": true, "time": true, "timetz": true, "interval": true}
 
 func typmods(t *pg_query.TypeName) []float64 {
 	var out []float64

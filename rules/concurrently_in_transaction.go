@@ -3,6 +3,7 @@ package rules
 import (
 	"os"
 	"regexp"
+	"slices"
 
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 	"github.com/qreview/qreview/analyzer"
@@ -16,9 +17,9 @@ var (
 var concurrentlyInTransaction = &Rule{
 	ID:       "concurrently-in-transaction",
 	Severity: Error,
-	Summary:  "CREATE/DROP INDEX CONCURRENTLY runs inside a transaction and will fail",
-	Doc: `CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY and REINDEX … CONCURRENTLY
-cannot run inside a transaction block: PostgreSQL refuses them ("cannot run
+	Summary:  "CREATE/DROP INDEX, REINDEX or DETACH PARTITION … CONCURRENTLY runs inside a transaction and will fail",
+	Doc: `CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX … CONCURRENTLY and
+ALTER TABLE … DETACH PARTITION … CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses them ("cannot run
 inside a transaction block") and the deploy stops halfway. Reported when the
 migration runs the statement in a transaction:
 
@@ -74,8 +75,79 @@ func concurrent(n *pg_query.Node) bool {
 		return v.DropStmt.Concurrent
 	case *pg_query.Node_ReindexStmt:
 		return hasOption(v.ReindexStmt.Params, "concurrently")
+	case *pg_query.Node_AlterTableStmt:
+		for _, c := range v.AlterTableStmt.Cmds {
+			if c.GetAlterTableCmd().GetDef().GetPartitionCmd().GetConcurrent() {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+// toolTransaction reports whether the migration tool runs the whole file
+// in one transaction: goose and dbmate unless marked otherwise, Flyway,
+// and golang-migrate when the file holds more than one statement (sent as
+// one string, which PostgreSQL runs as one implicit transaction).
+func toolTransaction(mig *analyzer.Migration) bool {
+	switch mig.Format {
+	case analyzer.FormatGoose:
+		return !fileSays(mig.File, gooseNoTransaction)
+	case analyzer.FormatDbmate:
+		return !fileSays(mig.File, dbmateNoTransaction)
+	case analyzer.FormatFlyway:
+		return true
+	case analyzer.FormatGolangMigrate:
+		return len(mig.Statements) > 1
+	}
+	return false
+}
+
+// transactions numbers the transaction each statement of a migration file
+// runs in, index by index: statements with the same number above zero
+// share one; zero runs on its own. The tool's transaction and explicit
+// BEGIN … COMMIT blocks both count.
+func transactions(mig *analyzer.Migration) []int {
+	out := make([]int, len(mig.Statements))
+	wraps := toolTransaction(mig)
+	current, last := 0, 0
+	if wraps {
+		last++
+		current = last
+	}
+	for i, st := range mig.Statements {
+		switch st.Tree.GetTransactionStmt().GetKind() {
+		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+			if current == 0 {
+				last++
+				current = last
+			}
+			out[i] = current
+			continue
+		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK,
+			pg_query.TransactionStmtKind_TRANS_STMT_PREPARE:
+			out[i] = current
+			current = 0
+			if wraps && mig.Format == analyzer.FormatGolangMigrate {
+				last++ // the rest of the string runs in a new implicit transaction
+				current = last
+			}
+			continue
+		}
+		out[i] = current
+	}
+	return out
+}
+
+// sameTransaction reports whether two statements of one migration file
+// run in the same transaction.
+func sameTransaction(a, b *analyzer.Statement) bool {
+	if a.Migration == nil || a.Migration != b.Migration {
+		return false
+	}
+	tx := transactions(a.Migration)
+	ia, ib := slices.Index(a.Migration.Statements, a), slices.Index(a.Migration.Statements, b)
+	return ia >= 0 && ib >= 0 && tx[ia] > 0 && tx[ia] == tx[ib]
 }
 
 // inTransactionBlock reports whether the statements leave a transaction

@@ -19,18 +19,21 @@ Fix: CREATE INDEX CONCURRENTLY, in a migration that runs outside a transaction
 (see concurrently-in-transaction). If it fails midway it leaves an INVALID index:
 drop it and retry.
 
+` + sizedDoc + `
+
 Example: CREATE INDEX accounts_status_idx ON accounts (status);`,
-	Check: func(in *Input, _ Options) []Finding {
+	Options: Options{"min-rows": smallTable},
+	Check: func(in *Input, opts Options) []Finding {
 		m, ok := migrationOf(in)
 		ix := in.Statement.Tree.GetIndexStmt()
 		if !ok || ix == nil || ix.Concurrent || m.isNew(ix.Relation.GetRelname()) {
 			return nil
 		}
 		table := ix.Relation.GetRelname()
-		return []Finding{{
+		return []Finding{sized(in, opts, Finding{
 			Message:    fmt.Sprintf("CREATE INDEX on existing table %s without CONCURRENTLY blocks writes to it until the index is built", table),
 			Suggestion: "CREATE INDEX CONCURRENTLY …, in a migration that runs outside a transaction",
 			Evidence:   map[string]any{"table": table, "index": ix.Idxname},
-		}}
+		})}
 	},
 }

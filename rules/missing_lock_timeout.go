@@ -19,8 +19,9 @@ it. A slow query plus an instant migration is an outage.
 SET lock_timeout makes the statement give up instead of queueing the
 application behind it; the migration fails and can be retried. Reported once
 per migration file, at its first statement that locks an existing table (ALTER
-TABLE, CREATE INDEX without CONCURRENTLY, CREATE TRIGGER, DROP, RENAME,
-TRUNCATE, VACUUM FULL, CLUSTER, REINDEX) when no SET lock_timeout comes before
+TABLE but VALIDATE CONSTRAINT and DETACH PARTITION … CONCURRENTLY, CREATE INDEX
+without CONCURRENTLY, CREATE TRIGGER, DROP, RENAME, TRUNCATE, VACUUM FULL,
+CLUSTER, REINDEX) when no SET lock_timeout comes before
 it in the file. If your migration runner sets lock_timeout for every
 migration, disable this rule.
 
@@ -58,7 +59,9 @@ func lockedTable(tree *pg_query.Node, m migrationContext) string {
 	var tables []*pg_query.RangeVar
 	switch v := tree.Node.(type) {
 	case *pg_query.Node_AlterTableStmt:
-		tables = append(tables, v.AlterTableStmt.Relation)
+		if blocksQueries(v.AlterTableStmt.Cmds) {
+			tables = append(tables, v.AlterTableStmt.Relation)
+		}
 	case *pg_query.Node_IndexStmt:
 		if !v.IndexStmt.Concurrent {
 			tables = append(tables, v.IndexStmt.Relation)
@@ -80,7 +83,18 @@ func lockedTable(tree *pg_query.Node, m migrationContext) string {
 				break
 			}
 			for _, obj := range v.DropStmt.Objects {
-				tables = append(tables, &pg_query.RangeVar{Relname: lastName(obj.GetList().GetItems())})
+				name := lastName(obj.GetList().GetItems())
+				if v.DropStmt.RemoveType == pg_query.ObjectType_OBJECT_INDEX {
+					// An index locks its table; one this file made is new.
+					table, createdHere := indexTable(nil, m, name)
+					if createdHere {
+						continue
+					}
+					if table != "" {
+						name = table
+					}
+				}
+				tables = append(tables, &pg_query.RangeVar{Relname: name})
 			}
 		}
 	case *pg_query.Node_TruncateStmt:
@@ -101,4 +115,18 @@ func lockedTable(tree *pg_query.Node, m migrationContext) string {
 		}
 	}
 	return ""
+}
+
+// blocksQueries reports whether ALTER TABLE commands take a lock that
+// reads or writes wait for: all but VALIDATE CONSTRAINT and DETACH
+// PARTITION … CONCURRENTLY, which take SHARE UPDATE EXCLUSIVE.
+func blocksQueries(cmds []*pg_query.Node) bool {
+	for _, c := range cmds {
+		cmd := c.GetAlterTableCmd()
+		concurrent := cmd.Subtype == pg_query.AlterTableType_AT_DetachPartition && cmd.GetDef().GetPartitionCmd().GetConcurrent()
+		if cmd.Subtype != pg_query.AlterTableType_AT_ValidateConstraint && !concurrent {
+			return true
+		}
+	}
+	return false
 }

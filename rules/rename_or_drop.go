@@ -10,7 +10,7 @@ import (
 var renameOrDrop = &Rule{
 	ID:       "rename-or-drop",
 	Severity: Warning,
-	Summary:  "renaming or dropping a table or column breaks the application version still running",
+	Summary:  "renaming or dropping a table, column or schema breaks the application version still running",
 	Doc: `During a deploy the old version of the application runs while the migration is
 applied, and it keeps running if the deploy is rolled back. Once a table or
 column it uses is renamed or dropped, every query of the old version that
@@ -18,7 +18,11 @@ names it fails: errors until the new version is everywhere, and a rollback
 that cannot work.
 
 Reported: ALTER TABLE … RENAME, RENAME COLUMN, DROP COLUMN and DROP TABLE on a
-table not created earlier in the same migration file.
+table not created earlier in the same migration file, and ALTER SCHEMA …
+RENAME and DROP SCHEMA (every table in the schema changes name or goes).
+Squawk's renaming-column, renaming-table, ban-drop-column and ban-drop-table;
+strong_migrations' removing a column, renaming a column, a table or a schema,
+and creating a table with the force option (a DROP TABLE first).
 
 Fix: expand and contract. To drop, first ship code that no longer uses the
 column or table, then drop it in a later deploy. To rename, add the new name
@@ -35,6 +39,10 @@ Example: ALTER TABLE accounts RENAME COLUMN name TO full_name;`,
 		switch v := in.Statement.Tree.Node.(type) {
 		case *pg_query.Node_RenameStmt:
 			r, table := v.RenameStmt, v.RenameStmt.Relation.GetRelname()
+			if r.RenameType == pg_query.ObjectType_OBJECT_SCHEMA {
+				what = append(what, fmt.Sprintf("RENAME SCHEMA %s TO %s", r.Subname, r.Newname))
+				break
+			}
 			if m.isNew(table) {
 				break
 			}
@@ -51,6 +59,12 @@ Example: ALTER TABLE accounts RENAME COLUMN name TO full_name;`,
 				}
 			}
 		case *pg_query.Node_DropStmt:
+			if v.DropStmt.RemoveType == pg_query.ObjectType_OBJECT_SCHEMA {
+				for _, obj := range v.DropStmt.Objects {
+					what = append(what, "DROP SCHEMA "+obj.GetString_().GetSval())
+				}
+				break
+			}
 			if v.DropStmt.RemoveType != pg_query.ObjectType_OBJECT_TABLE {
 				break
 			}

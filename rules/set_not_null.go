@@ -10,7 +10,7 @@ import (
 var setNotNull = &Rule{
 	ID:       "set-not-null",
 	Severity: Error,
-	Summary:  "SET NOT NULL scans the whole table under an exclusive lock",
+	Summary:  "SET NOT NULL, or a PRIMARY KEY on nullable columns, scans the whole table under an exclusive lock",
 	Doc: `ALTER COLUMN … SET NOT NULL makes PostgreSQL read every row to prove none is
 NULL, holding an ACCESS EXCLUSIVE lock (no reads, no writes) for the whole scan.
 
@@ -21,6 +21,12 @@ under a lock that lets reads and writes go on. Not reported when an earlier
 statement (in this or an earlier migration) left such a validated constraint, or
 when the same file created the table.
 
+ADD PRIMARY KEY … USING INDEX sets the index's columns NOT NULL the same way:
+reported when the reviewed migrations show a column of the index that may be
+NULL (eugene W14). Make each column NOT NULL first, as below.
+
+` + sizedDoc + `
+
 Fix:
     ALTER TABLE accounts ADD CONSTRAINT accounts_plan_not_null CHECK (plan IS NOT NULL) NOT VALID;
     ALTER TABLE accounts VALIDATE CONSTRAINT accounts_plan_not_null;
@@ -28,7 +34,8 @@ Fix:
     ALTER TABLE accounts DROP CONSTRAINT accounts_plan_not_null;
 
 Example: ALTER TABLE accounts ALTER COLUMN bio SET NOT NULL;`,
-	Check: func(in *Input, _ Options) []Finding {
+	Options: Options{"min-rows": smallTable},
+	Check: func(in *Input, opts Options) []Finding {
 		table, cmds, m := alteredTable(in)
 		var out []Finding
 		for _, cmd := range cmds {
@@ -42,8 +49,100 @@ Example: ALTER TABLE accounts ALTER COLUMN bio SET NOT NULL;`,
 				Evidence: map[string]any{"table": table, "column": cmd.Name},
 			})
 		}
-		return out
+		for _, con := range addedConstraints(cmds) {
+			if con.Contype != pg_query.ConstrType_CONSTR_PRIMARY || con.Indexname == "" {
+				continue
+			}
+			for _, col := range nullableIndexColumns(in, m, table, con.Indexname) {
+				out = append(out, Finding{
+					Message: fmt.Sprintf("ADD PRIMARY KEY USING INDEX %s sets %s.%s NOT NULL, which scans every row under an ACCESS EXCLUSIVE lock", con.Indexname, table, col),
+					Suggestion: fmt.Sprintf("make %s NOT NULL first: ADD CONSTRAINT … CHECK (%s IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL; then attach the primary key",
+						col, col),
+					Evidence: map[string]any{"table": table, "column": col, "index": con.Indexname},
+				})
+			}
+		}
+		return sizedAll(in, opts, out)
 	},
+}
+
+// nullableIndexColumns lists the columns of an index that the reviewed
+// migrations leave nullable (and unproven by a validated CHECK). An
+// index or table the migrations do not show gives none: qreview cannot
+// tell.
+func nullableIndexColumns(in *Input, m migrationContext, table, index string) []string {
+	var keys []string
+	for _, st := range m.prior {
+		if ix := st.Tree.GetIndexStmt(); ix != nil && ix.Idxname == index {
+			keys = nil
+			for _, p := range ix.IndexParams {
+				keys = append(keys, p.GetIndexElem().GetName())
+			}
+		}
+	}
+	notNull, known := notNullColumns(m.prior, table)
+	if !known {
+		return nil
+	}
+	var out []string
+	for _, k := range keys {
+		if k != "" && !notNull[k] && !notNullChecked(m.prior, table, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// notNullColumns replays the statements to find which columns of a table
+// are NOT NULL; known is false when no statement creates the table.
+func notNullColumns(stmts []*analyzer.Statement, table string) (notNull map[string]bool, known bool) {
+	notNull = map[string]bool{}
+	column := func(def *pg_query.ColumnDef) {
+		cons := columnConstraints(def)
+		if cons[pg_query.ConstrType_CONSTR_NOTNULL] != nil || cons[pg_query.ConstrType_CONSTR_PRIMARY] != nil {
+			notNull[def.Colname] = true
+		}
+	}
+	primary := func(con *pg_query.Constraint) {
+		if con.GetContype() == pg_query.ConstrType_CONSTR_PRIMARY {
+			for _, k := range con.Keys {
+				notNull[k.GetString_().GetSval()] = true
+			}
+		}
+	}
+	for _, st := range stmts {
+		switch v := st.Tree.Node.(type) {
+		case *pg_query.Node_CreateStmt:
+			if v.CreateStmt.Relation.GetRelname() != table {
+				continue
+			}
+			known, notNull = true, map[string]bool{}
+			for _, e := range v.CreateStmt.TableElts {
+				if def := e.GetColumnDef(); def != nil {
+					column(def)
+				}
+				primary(e.GetConstraint())
+			}
+		case *pg_query.Node_AlterTableStmt:
+			if v.AlterTableStmt.Relation.GetRelname() != table {
+				continue
+			}
+			for _, c := range v.AlterTableStmt.Cmds {
+				cmd := c.GetAlterTableCmd()
+				switch cmd.Subtype {
+				case pg_query.AlterTableType_AT_AddColumn:
+					column(cmd.GetDef().GetColumnDef())
+				case pg_query.AlterTableType_AT_SetNotNull:
+					notNull[cmd.Name] = true
+				case pg_query.AlterTableType_AT_DropNotNull:
+					delete(notNull, cmd.Name)
+				case pg_query.AlterTableType_AT_AddConstraint:
+					primary(cmd.GetDef().GetConstraint())
+				}
+			}
+		}
+	}
+	return notNull, known
 }
 
 // notNullChecked reports whether the statements leave a validated

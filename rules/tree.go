@@ -258,12 +258,14 @@ type migrationContext struct {
 	prior []*analyzer.Statement // applied before it, this file's included
 }
 
-// migrationOf returns the context of a migration statement the server
-// accepted; ok is false for queries and for statements that failed (the
-// sql-error finding says what to fix first).
+// migrationOf returns the context of a migration statement; ok is false
+// for queries. A statement the server rejected is judged too: the static
+// rules say what is wrong with it beside the server's error
+// (ADD COLUMN … NOT NULL fails on a table with rows, CONCURRENTLY fails in
+// a transaction).
 func migrationOf(in *Input) (m migrationContext, ok bool) {
 	st := in.Statement
-	if st == nil || st.Migration == nil || st.Tree == nil || in.Err != nil {
+	if st == nil || st.Migration == nil || st.Tree == nil {
 		return m, false
 	}
 	m.file = before(st.Migration.Statements, st)
