@@ -66,7 +66,10 @@ type Statement struct {
 	Kind        string       `json:"kind"`
 	Name        string       `json:"name,omitempty"`
 	Fingerprint string       `json:"fingerprint"`
-	SQL         string       `json:"sql"`
+	SQL         string       `json:"sql"`                   // as the file says it
+	PlannedSQL  string       `json:"planned_sql,omitempty"` // what was planned, when it differs (sqlc's @name → $n)
+	ParamNames  []string     `json:"param_names,omitempty"` // index n-1 names $n; "" for a $n written as such
+	NameLine    int          `json:"name_line,omitempty"`   // the line of the header that names the query
 	Plan        *PlanSummary `json:"plan"`
 	Error       *string      `json:"error"`
 	Migration   *Migration   `json:"migration,omitempty"` // a statement of the change, measured on the seeded database
@@ -168,7 +171,13 @@ func Build(r Review) *Result {
 	}
 	for _, st := range r.Statements {
 		s := Statement{ID: st.ID, File: st.File, Line: st.Line, EndLine: st.EndLine, Kind: string(st.Kind),
-			Name: st.Name, Fingerprint: st.Fingerprint, SQL: st.SQL, Plan: summarize(r.Plans[st])}
+			Name: st.Name, Fingerprint: st.Fingerprint, SQL: st.SQL, Plan: summarize(r.Plans[st]), ParamNames: st.ParamNames}
+		if st.Text != "" && st.Text != st.SQL {
+			s.SQL, s.PlannedSQL = st.Text, st.SQL
+		}
+		if st.Header != nil {
+			s.NameLine = st.Header.Line
+		}
 		if err := r.Errors[st]; err != nil {
 			msg := err.Error()
 			s.Error = &msg
