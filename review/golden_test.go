@@ -36,6 +36,7 @@ type execFile struct {
 	FailOn   string   `json:"fail_on"`
 	Base     string   `json:"base"`
 	Contexts []string `json:"contexts"` // default: every context
+	Absent   []string `json:"absent"`   // files no run may create (what a hostile statement would leave)
 }
 
 func readExec(t *testing.T, dir string) execFile {
@@ -123,9 +124,17 @@ func runCase(t *testing.T, dir string, e execFile, c *dbContext) string {
 		c.serial.Lock()
 		defer c.serial.Unlock()
 	}
+	for _, f := range e.Absent {
+		os.Remove(f)
+	}
 	res, err := Run(context.Background(), opts)
 	if c.check != nil {
 		c.check(t)
+	}
+	for _, f := range e.Absent {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s exists: a reviewed statement reached the server's machine", f)
+		}
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -69,6 +69,9 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []
 // resets the session: seeding and planning start clean, cold or warm.
 func applyBase(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []*analyzer.Migration, cfg *config.Config,
 	errs map[*analyzer.Statement]error) (int, error) {
+	if err := createBookkeeping(ctx, conn, base); err != nil {
+		return 0, err
+	}
 	applied := 0
 	for _, m := range base {
 		tx, err := conn.Begin(ctx)

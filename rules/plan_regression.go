@@ -42,6 +42,9 @@ one; change the query along with the column it reads.`,
 			cause = fmt.Sprintf("%s:%d", in.Cause.File, in.Cause.Line)
 			evidence["migration"] = cause
 		}
+		if in.Err != nil && in.Cause == nil {
+			return nil // it failed, but not because of a change statement: sql-error reports it
+		}
 		if in.Err != nil {
 			return []Finding{{
 				Message:  fmt.Sprintf("no longer plans after the change (%s): %v", cause, in.Err),

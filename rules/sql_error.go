@@ -11,8 +11,8 @@ production.
 
 Fix: correct the statement; the finding carries the server's message.`,
 	Check: func(in *Input, _ Options) []Finding {
-		if in.Err == nil || in.Before != nil {
-			return nil // a query the change broke is plan-regression's, with the cause
+		if in.Err == nil || in.Cause != nil {
+			return nil // a query a change statement broke is plan-regression's, with the cause
 		}
 		return []Finding{{Message: in.Err.Error()}}
 	},

@@ -1,2 +1,1 @@
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE INDEX CONCURRENTLY accounts_owner_trgm_idx ON accounts USING gin (owner gin_trgm_ops);

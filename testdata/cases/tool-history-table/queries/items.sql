@@ -1,0 +1,2 @@
+-- name: Item :one
+SELECT name FROM items WHERE id = $1;

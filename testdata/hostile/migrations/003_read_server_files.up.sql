@@ -1,0 +1,2 @@
+-- Read the server's files.
+SELECT pg_read_file('/etc/passwd');

