@@ -17,12 +17,16 @@ type regressions struct {
 	active bool // the change has migrations: otherwise no second planning pass
 	before map[*analyzer.Statement]*explain.Plan
 	cause  map[*analyzer.Statement]*analyzer.Statement
+	// better: the change statement after which a query's plan first got
+	// better, for the notice that credits it.
+	better map[*analyzer.Statement]*analyzer.Statement
 	took   time.Duration // planning spent on the comparison
 }
 
 func newRegressions(ch change) *regressions {
 	return &regressions{active: len(statementsOf(ch.migrations)) > 0,
-		before: map[*analyzer.Statement]*explain.Plan{}, cause: map[*analyzer.Statement]*analyzer.Statement{}}
+		before: map[*analyzer.Statement]*explain.Plan{}, cause: map[*analyzer.Statement]*analyzer.Statement{},
+		better: map[*analyzer.Statement]*analyzer.Statement{}}
 }
 
 // planBefore plans every query before the change. Plans are compared by
@@ -60,10 +64,27 @@ func (r *regressions) afterStatement(db explain.DB, queries []*analyzer.Statemen
 			if r.cause[q] != nil || before == nil {
 				continue
 			}
-			if errs[q] != nil || (now[q] != nil && ruleSet.Regressed(before, now[q], tables)) {
+			var change explain.PlanChange
+			if now[q] != nil {
+				change = ruleSet.Compare(before, now[q], tables)
+			}
+			switch {
+			case errs[q] != nil || change.Worse:
 				r.cause[q] = st
+			case change.Better && r.better[q] == nil:
+				r.better[q] = st
 			}
 		}
 		return nil
 	}
+}
+
+// causeOf is the change statement a query's plan change is credited to:
+// the one that first made it worse or broke it, else the one that first
+// made it better; nil when only the change's ANALYZE did.
+func (r *regressions) causeOf(q *analyzer.Statement) *analyzer.Statement {
+	if c := r.cause[q]; c != nil {
+		return c
+	}
+	return r.better[q]
 }

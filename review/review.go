@@ -146,7 +146,7 @@ func run(ctx context.Context, opts Options) (_ *report.Result, err error) {
 	var statements []*analyzer.Statement
 	for _, st := range src.Statements() {
 		in := &rules.Input{Statement: st, Plan: plans[st], Err: errs[st], Tables: tables, Source: src, Speed: speed, Traffic: traffic[st],
-			Before: regressions.before[st], Cause: regressions.cause[st], Plans: plans, InChange: ch.includes(st)}
+			Before: regressions.before[st], Cause: regressions.causeOf(st), Plans: plans, InChange: ch.includes(st)}
 		if m, ok := measured[st]; ok {
 			in.Measured = &m
 		}

@@ -127,13 +127,13 @@ func (s *Set) Check(in *Input) []Finding {
 	return out
 }
 
-// Regressed says whether any active rule that compares plans finds the
-// query's plan worse after than before, with its configured options.
-func (s *Set) Regressed(before, after *explain.Plan, tables map[string]explain.Table) bool {
+// Compare is the first active plan-comparing rule's verdict on a query's
+// plan from before to after, with its configured options.
+func (s *Set) Compare(before, after *explain.Plan, tables map[string]explain.Table) explain.PlanChange {
 	for _, a := range s.active {
-		if a.rule.Regressed != nil && a.rule.Regressed(before, after, tables, a.options) {
-			return true
+		if a.rule.Compare != nil {
+			return a.rule.Compare(before, after, tables, a.options)
 		}
 	}
-	return false
+	return explain.PlanChange{}
 }

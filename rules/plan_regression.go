@@ -29,8 +29,8 @@ one; change the query along with the column it reads.`,
 	Options:          Options{"min-rows": 100_000, "factor": 10, "min-cost": 1000},
 	GenericOnly:      true,
 	CountsEverywhere: true,
-	Regressed: func(before, after *explain.Plan, tables map[string]explain.Table, opts Options) bool {
-		return explain.ComparePlans(before, after, tables, regressionThresholds(opts)).Worse
+	Compare: func(before, after *explain.Plan, tables map[string]explain.Table, opts Options) explain.PlanChange {
+		return explain.ComparePlans(before, after, tables, regressionThresholds(opts))
 	},
 	Check: func(in *Input, opts Options) []Finding {
 		if in.Before == nil || in.Statement.Kind != "query" {

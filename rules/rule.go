@@ -111,11 +111,11 @@ type Rule struct {
 	// pipeline proposes an index for it and proves the planner uses it.
 	ProvesIndex bool
 
-	// Regressed, when set, says whether a query's plan got worse from
-	// before to after, with the rule's configured options. The pipeline
-	// asks it after each statement of the change to find the one that
-	// caused the regression.
-	Regressed func(before, after *explain.Plan, tables map[string]explain.Table, opts Options) bool
+	// Compare, when set, says whether a query's plan got worse or better
+	// from before to after, with the rule's configured options. The
+	// pipeline asks it after each statement of the change to find the one
+	// that caused the change.
+	Compare func(before, after *explain.Plan, tables map[string]explain.Table, opts Options) explain.PlanChange
 }
 
 // All lists every rule by ID (list.go holds the list).
