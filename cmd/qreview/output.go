@@ -75,13 +75,6 @@ func outputs(f *reviewFlags) ([]output, error) {
 	return outs, nil
 }
 
-// checkFormats rejects bad --format and --output values before any work
-// is done.
-func checkFormats(f *reviewFlags) error {
-	_, err := outputs(f)
-	return err
-}
-
 // writeResult renders the result in every chosen format: files first, so
 // that the github format can name them in its step outputs, then standard
 // output, then the pull-request comment when --comment asks for one.
