@@ -40,6 +40,10 @@ func Load(paths []string) (*Source, error) {
 // Files named directly are always read.
 type Filter struct {
 	Include, Exclude []string
+	// Templates are placeholders the application fills in before it runs
+	// a query (listmonk's %order%, fmt's %s), with the SQL that stands in
+	// for them in review (config templates:). Query files only.
+	Templates map[string]string
 }
 
 func (f Filter) keep(rel string) bool {
@@ -90,6 +94,9 @@ func LoadFiltered(paths []string, filter Filter) (*Source, error) {
 		kept, hasDown := text, false
 		if role.up != nil {
 			kept, hasDown = role.up(text)
+		}
+		if role.kind == KindQuery {
+			kept = fillTemplates(kept, filter.Templates)
 		}
 		stmts, err := ParseSQL(file, kept, role.kind)
 		var perr *ParseError
@@ -178,4 +185,24 @@ func dedupe(sorted []string) []string {
 		}
 	}
 	return out
+}
+
+// fillTemplates replaces each placeholder with its stand-in, longest
+// placeholder first so that one never splits another.
+func fillTemplates(sql string, templates map[string]string) string {
+	if len(templates) == 0 {
+		return sql
+	}
+	keys := make([]string, 0, len(templates))
+	for k := range templates {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return len(keys[i]) > len(keys[j]) || (len(keys[i]) == len(keys[j]) && keys[i] < keys[j])
+	})
+	pairs := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		pairs = append(pairs, k, templates[k])
+	}
+	return strings.NewReplacer(pairs...).Replace(sql)
 }

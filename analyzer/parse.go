@@ -252,5 +252,6 @@ func templateHint(rest string) string {
 	if m == "" {
 		return ""
 	}
-	return fmt.Sprintf(": %s is a placeholder the application fills in, so the query cannot be planned as written", m)
+	return fmt.Sprintf(": %s is a placeholder the application fills in, so the query cannot be planned as written; "+
+		"give the SQL that stands in for it under templates: in .qreview.yaml (e.g. templates: {%q: \"id\"})", m, m)
 }

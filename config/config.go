@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/qreview/qreview/analyzer"
 	"github.com/qreview/qreview/explain/seed"
 	"github.com/qreview/qreview/rules"
 	"gopkg.in/yaml.v3"
@@ -42,6 +43,9 @@ type Config struct {
 	// .sql files are read (include; default all), never excluded ones.
 	Include []string `yaml:"include"`
 	Exclude []string `yaml:"exclude"`
+	// Templates: placeholders the application fills in before running a
+	// query (%order%, %s), with the SQL reviewed in their place.
+	Templates map[string]string `yaml:"templates"`
 
 	// Analyze: which statements run under EXPLAIN ANALYZE for actual rows
 	// and times (always in a rolled-back transaction; never those with
@@ -187,4 +191,10 @@ func (d Database) ContainerImage() string {
 		return "postgres:" + d.Version
 	}
 	return DefaultImage
+}
+
+// Filter is what the config says of which SQL to read and how: the
+// include/exclude globs and the template stand-ins.
+func (c *Config) Filter() analyzer.Filter {
+	return analyzer.Filter{Include: c.Include, Exclude: c.Exclude, Templates: c.Templates}
 }

@@ -89,7 +89,7 @@ func statementLabel(fp string, paths []string, cfgPath string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	src, err := analyzer.LoadFiltered(paths, analyzer.Filter{Include: cfg.Include, Exclude: cfg.Exclude})
+	src, err := analyzer.LoadFiltered(paths, cfg.Filter())
 	if err != nil {
 		return "", err
 	}

@@ -91,7 +91,7 @@ func Load(ctx context.Context, f LoadOptions) (_ *LoadResult, err error) {
 	if err != nil {
 		return nil, err
 	}
-	filter := analyzer.Filter{Include: cfg.Include, Exclude: cfg.Exclude}
+	filter := cfg.Filter()
 	if err := filter.Check(); err != nil {
 		return nil, fmt.Errorf("%s: include/exclude: %w", cfg.Path, err)
 	}

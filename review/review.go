@@ -53,7 +53,7 @@ func run(ctx context.Context, opts Options) (_ *report.Result, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
-	filter := analyzer.Filter{Include: cfg.Include, Exclude: cfg.Exclude}
+	filter := cfg.Filter()
 	if err := filter.Check(); err != nil {
 		return nil, fmt.Errorf("%s: include/exclude: %w", cfg.Path, err)
 	}
