@@ -89,7 +89,7 @@ func TestGolden(t *testing.T) {
 						runs = 2 // cold, then warm from the cache the cold run kept
 					}
 					for run := 0; run < runs; run++ {
-						got := runCase(t, dir, e, ctxt)
+						got := runCase(t, dir, e, ctxt, run > 0)
 						if first == "" {
 							first = got
 							compareGolden(t, dir, got)
@@ -105,7 +105,7 @@ func TestGolden(t *testing.T) {
 
 // runCase reviews the case in one database context and returns its
 // normalized outcome: the result, or the error.
-func runCase(t *testing.T, dir string, e execFile, c *dbContext) string {
+func runCase(t *testing.T, dir string, e execFile, c *dbContext, warm bool) string {
 	t.Helper()
 	var paths []string
 	for _, p := range e.Paths {
@@ -135,6 +135,9 @@ func runCase(t *testing.T, dir string, e execFile, c *dbContext) string {
 		if _, err := os.Stat(f); err == nil {
 			t.Errorf("%s exists: a reviewed statement reached the server's machine", f)
 		}
+	}
+	if warm && err == nil && !strings.Contains(log.String(), "qreview: warm:") {
+		t.Errorf("the second run did not reuse what the first kept:\n%s", log.String())
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -71,7 +71,7 @@ newest 3); with --dsn, as template databases qreview_tpl_* on that server.`,
 			}
 			// Committed container clusters, when a container engine answers.
 			removed, inUse, _ = provider.CleanImages(cmd.Context())
-			printCleaned(out, removed, inUse, ": a container uses it")
+			printCleaned(out, prefixed("image ", removed), prefixed("image ", inUse), ": a container uses it")
 			return nil
 		},
 	}
@@ -89,4 +89,12 @@ func printCleaned(w io.Writer, removed, kept []string, why string) {
 	for _, k := range kept {
 		fmt.Fprintf(w, "kept %s%s\n", k, why)
 	}
+}
+
+func prefixed(p string, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = p + s
+	}
+	return out
 }

@@ -340,7 +340,7 @@ func TestContainerWarmRerunFromACommittedImage(t *testing.T) {
 	if cold.code != exitFail || warm.code != exitFail {
 		t.Fatalf("exits %d, %d\n%s\n%s", cold.code, warm.code, cold.stderr, warm.stderr)
 	}
-	if !strings.Contains(cold.stderr, "kept the seeded cluster as image qreview-cache:") || !strings.Contains(warm.stderr, "warm: schema and 1,600,000 seeded rows") {
+	if !strings.Contains(cold.stderr, "kept the seeded cluster as image qreview-cache:") || !strings.Contains(warm.stderr, "warm: schema and 160,000 seeded rows") {
 		t.Fatalf("not kept, or not reused:\ncold:\n%s\nwarm:\n%s", cold.stderr, warm.stderr)
 	}
 	if c, w := decode(t, cold.stdout), decode(t, warm.stdout); !sameFindings(findingsOf(c), findingsOf(w)) {
