@@ -16,26 +16,34 @@ type Bounds struct {
 	Values   []string // CHECK (col IN (…)) / col = ANY (ARRAY[…])
 	Min, Max *float64 // CHECK (col > n), (col <= n), BETWEEN
 	Default  *string  // DEFAULT of a constant
+	// MinLen, MaxLen: CHECK (length(col) >= n), char_length(col) <= n.
+	MinLen, MaxLen int
 }
 
 // readBounds fills each column's Bounds from its single-column CHECK
-// constraints and constant DEFAULT, parsed with PostgreSQL's parser.
+// constraints, its domain's CHECK constraints (on VALUE) and its constant
+// DEFAULT, parsed with PostgreSQL's parser.
 func readBounds(ctx context.Context, conn *pgx.Conn, tables map[string]*Table) error {
 	rows, err := conn.Query(ctx, `
-		SELECT `+qualified("c.conrelid")+`, a.attname, 'check', pg_get_constraintdef(c.oid)
+		SELECT `+qualified("c.conrelid")+`, a.attname, 'check', pg_get_constraintdef(c.oid), a.attname
 		FROM pg_constraint c
 		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
 		WHERE c.contype = 'c' AND cardinality(c.conkey) = 1
 		UNION ALL
-		SELECT `+qualified("d.adrelid")+`, a.attname, 'default', pg_get_expr(d.adbin, d.adrelid)
+		SELECT `+qualified("a.attrelid")+`, a.attname, 'check', pg_get_constraintdef(c.oid), 'value'
+		FROM pg_attribute a
+		JOIN pg_constraint c ON c.contypid = a.atttypid AND c.contype = 'c'
+		WHERE a.attnum > 0 AND NOT a.attisdropped
+		UNION ALL
+		SELECT `+qualified("d.adrelid")+`, a.attname, 'default', pg_get_expr(d.adbin, d.adrelid), a.attname
 		FROM pg_attrdef d
 		JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum AND a.attgenerated = ''`)
 	if err != nil {
 		return fmt.Errorf("read constraints: %w", err)
 	}
 	for rows.Next() {
-		var table, column, kind, def string
-		if err := rows.Scan(&table, &column, &kind, &def); err != nil {
+		var table, column, kind, def, subject string
+		if err := rows.Scan(&table, &column, &kind, &def, &subject); err != nil {
 			return fmt.Errorf("read constraints: %w", err)
 		}
 		col := tables[table].column(column)
@@ -52,7 +60,7 @@ func readBounds(ctx context.Context, conn *pgx.Conn, tables map[string]*Table) e
 			}
 			continue
 		}
-		col.Bounds.check(expr, column)
+		col.Bounds.check(expr, subject)
 	}
 	return rows.Err()
 }
@@ -83,6 +91,9 @@ func (b *Bounds) check(n *pg_query.Node, column string) {
 	}
 	op := e.Name[0].GetString_().GetSval()
 	left, right := e.Lexpr, e.Rexpr
+	if b.length(left, right, op, column) || b.length(right, left, flip[op], column) {
+		return
+	}
 	if !isColumn(left, column) {
 		if !isColumn(right, column) || e.Kind != pg_query.A_Expr_Kind_AEXPR_OP {
 			return
@@ -128,6 +139,42 @@ func (b *Bounds) check(n *pg_query.Node, column string) {
 			}
 		}
 	}
+}
+
+// length reads "length(col) op n" (char_length, character_length too)
+// into MinLen and MaxLen.
+func (b *Bounds) length(fn, value *pg_query.Node, op, column string) bool {
+	call := fn.GetFuncCall()
+	if call == nil || len(call.Args) != 1 || !isColumn(call.Args[0], column) || len(call.Funcname) == 0 {
+		return false
+	}
+	switch call.Funcname[len(call.Funcname)-1].GetString_().GetSval() {
+	case "length", "char_length", "character_length":
+	default:
+		return false
+	}
+	v, ok := number(value)
+	if !ok {
+		return false
+	}
+	n := int(v)
+	switch op {
+	case "<":
+		n--
+		fallthrough
+	case "<=":
+		if b.MaxLen == 0 || n < b.MaxLen {
+			b.MaxLen = max(n, 1)
+		}
+	case ">":
+		n++
+		fallthrough
+	case ">=":
+		b.MinLen = max(b.MinLen, n)
+	case "=":
+		b.MinLen, b.MaxLen = n, n
+	}
+	return true
 }
 
 var flip = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}

@@ -4,15 +4,16 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
-	"net/netip"
-	"strings"
-
-	"github.com/google/uuid"
 	"math"
 	"math/bits"
+	"net/netip"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // gen returns row i's value of a column. Generators are pure functions of
@@ -43,27 +44,9 @@ func seedOf(parts ...string) uint64 {
 // (UTC midnight), so "recent rows" filters select a realistic share.
 const timeSpan = 2 * 365 * 24 * time.Hour
 
-// planner builds the generators of every loaded table.
-type planner struct {
-	tables  map[string]*Table
-	profile Profile
-	gens    map[string]map[string]gen // table → column → generator
-	end     time.Time
-}
-
-func (p *planner) rows(table string) int64 {
-	if tp := p.profile[table]; tp != nil {
-		return tp.Rows
-	}
-	return 0
-}
-
 // columnGen derives a column's generator from its profile and the schema.
 func (p *planner) columnGen(t *Table, c *Column) (gen, error) {
-	var cp ColumnProfile
-	if tp := p.profile[t.Name]; tp != nil && tp.Columns[c.Name] != nil {
-		cp = *tp.Columns[c.Name]
-	}
+	cp := p.columnProfile(t, c)
 	key := fmt.Sprintf("scale.%s.columns.%s", t.Name, c.Name)
 	seed := seedOf(t.Name, c.Name)
 	base, err := p.valueGen(t, c, cp, seed, key)
@@ -88,7 +71,7 @@ func (p *planner) valueGen(t *Table, c *Column, cp ColumnProfile, seed uint64, k
 		return p.listGen(c, cp.Values, cp.Weights, seed, key+".values")
 	case c.Ref != nil:
 		return p.refGen(t, c, cp, seed, key)
-	case c.Unique:
+	case p.unique(t, c):
 		// Statistics of a key (a histogram of unique values) cannot be
 		// drawn from without repeats: keys come from the type.
 		return p.typeGen(t, c, cp, seed, key)
@@ -100,7 +83,7 @@ func (p *planner) valueGen(t *Table, c *Column, cp ColumnProfile, seed uint64, k
 		return p.listGen(c, c.Bounds.Values, nil, seed, key)
 	case len(c.Enum) > 0:
 		return p.listGen(c, c.Enum, nil, seed, key)
-	case c.Bounds.Default != nil && !c.Unique && saysNothing(cp):
+	case c.Bounds.Default != nil && saysNothing(cp):
 		// A constant default and nothing else said: the value the
 		// application gets when it does not set the column.
 		return p.listGen(c, []string{*c.Bounds.Default}, nil, seed, key)
@@ -219,54 +202,56 @@ func between(lo, hi any, f float64) any {
 // picked by the distribution and mapped into the type's range.
 func (p *planner) typeGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key string) (gen, error) {
 	rows := p.rows(t.Name)
+	unique := p.unique(t, c)
 	n := cp.Distinct
 	switch {
-	case c.Unique:
+	case unique || c.NoOverlap:
 		n = max(rows, 1)
 	case n == 0:
 		n = defaultDistinct(c.BaseType, rows)
 	}
-	pick := picker(cp, c.Unique, n, seed)
+	pick := picker(cp, unique || c.NoOverlap, n, seed)
+	if len(c.Spans) > 0 && len(cp.Range) == 0 {
+		if g, err := p.spanGen(c, pick, n); g != nil || err != nil {
+			return g, err
+		}
+	}
 	switch c.BaseType {
 	case "int2", "int4", "int8":
-		// A plausible default span (amounts, counts, ids of other systems);
-		// unique columns count up from the low end whatever the span.
-		hiDefault := float64(min(intLimit[c.BaseType], 1_000_000))
-		if c.Unique {
-			hiDefault = float64(min(intLimit[c.BaseType], 1<<53)) // float64 holds every integer up to 2^53
-		}
-		lo, hi, err := p.numericRange(c, cp, key, 1, hiDefault)
+		lo, hi, err := p.intRange(t, c, cp, unique)
 		if err != nil {
 			return nil, err
 		}
-		first, span := int64(math.Ceil(lo)), int64(math.Floor(hi))-int64(math.Ceil(lo))+1
-		if c.Unique && rows > span {
-			return nil, fmt.Errorf("scale.%s.rows: %d rows do not fit unique %s column %s in [%d, %d]", t.Name, rows, c.Type, c.Name, first, first+span-1)
+		span := hi - lo + 1
+		if unique && rows > span {
+			return nil, fmt.Errorf("scale.%s.rows: %d rows do not fit unique %s column %s in [%d, %d]", t.Name, rows, c.Type, c.Name, lo, hi)
 		}
-		if c.Unique || n >= span {
-			return func(i int64) any { return first + pick(i)%span }, nil
+		if unique || n >= span {
+			return func(i int64) any { return lo + pick(i)%span }, nil
 		}
-		return func(i int64) any { return first + pick(i)*(span/n) }, nil
+		return func(i int64) any { return lo + pick(i)*(span/n) }, nil
 	case "numeric", "float4", "float8":
 		lo, hi, err := p.numericRange(c, cp, key, 0, 100_000)
 		if err != nil {
 			return nil, err
 		}
 		step := (hi - lo) / float64(n)
+		if unique && step < 0.01 { // two decimals would repeat: whole numbers up from lo
+			return func(i int64) any { return math.Ceil(lo) + float64(pick(i)) }, nil
+		}
 		return func(i int64) any { return math.Round((lo+(float64(pick(i))+0.5)*step)*100) / 100 }, nil
 	case "text", "varchar", "bpchar", "citext", "name":
-		return textGen(c, cp.Length, pick, seed), nil
+		length := cp.Length
+		if length == 0 && c.Bounds.MinLen > 0 {
+			length = c.Bounds.MinLen + 2
+		}
+		return textGen(c, length, pick, seed), nil
 	case "bool":
 		return func(i int64) any { return pick(i)%2 == 1 }, nil
 	case "timestamptz", "timestamp", "date":
-		lo, hi := p.end.Add(-timeSpan), p.end
-		if len(cp.Range) == 2 {
-			l, err1 := parseTime(cp.Range[0])
-			h, err2 := parseTime(cp.Range[1])
-			if err1 != nil || err2 != nil || !h.After(l) {
-				return nil, fmt.Errorf("%s.range: want [earliest, latest] timestamps, got %v", key, cp.Range)
-			}
-			lo, hi = l, h
+		lo, hi, err := p.timeRange(cp, key)
+		if err != nil {
+			return nil, err
 		}
 		step := hi.Sub(lo) / time.Duration(n)
 		if step <= 0 {
@@ -286,23 +271,211 @@ func (p *planner) typeGen(t *Table, c *Column, cp ColumnProfile, seed uint64, ke
 			k := uint32(pick(i))
 			return netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(k >> 16), byte(k >> 8), byte(k)}), 32)
 		}, nil
-	case "_int2", "_int4", "_int8":
-		return func(i int64) any { k := pick(i); return []int64{k % 1000, (k / 7) % 1000} }, nil
-	case "_text", "_varchar":
-		return func(i int64) any { k := pick(i); return []string{"tag-" + strconv.FormatInt(k%100, 10)} }, nil
+	case "hstore":
+		return func(i int64) any {
+			v := strconv.FormatInt(pick(i), 10)
+			return pgtype.Hstore{"k": &v}
+		}, nil
+	case "ltree":
+		return func(i int64) any {
+			k := pick(i)
+			return "top.n" + strconv.FormatInt(k%100, 10) + ".n" + strconv.FormatInt(k, 10)
+		}, nil
+	case "int4range", "int8range", "numrange", "daterange", "tsrange", "tstzrange":
+		return p.rangeGen(c, pick, n), nil
+	}
+	if c.Elem != nil {
+		return p.arrayGen(t, c, seed, key)
 	}
 	if !c.NotNull {
 		return nil, nil // left NULL: a column the generator cannot fill yet
 	}
-	return nil, fmt.Errorf("%s: cannot generate values of type %s for NOT NULL column %s.%s: give the column \"values\" in the profile",
+	return nil, fmt.Errorf("%s.values: cannot generate values of type %s for NOT NULL column %s.%s: give the column \"values\" in the profile",
 		key, c.Type, t.Name, c.Name)
+}
+
+// timeRange is the profile's range, else the two years up to today.
+func (p *planner) timeRange(cp ColumnProfile, key string) (time.Time, time.Time, error) {
+	if len(cp.Range) == 2 {
+		l, err1 := parseTime(cp.Range[0])
+		h, err2 := parseTime(cp.Range[1])
+		if err1 != nil || err2 != nil || !h.After(l) {
+			return time.Time{}, time.Time{}, fmt.Errorf("%s.range: want [earliest, latest] timestamps, got %v", key, cp.Range)
+		}
+		return l, h, nil
+	}
+	return p.end.Add(-timeSpan), p.end, nil
+}
+
+// intRange is the span of an integer column: the profile's range, else
+// its CHECKs, else a plausible default. Unique columns start past the
+// largest value the migrations' rows hold.
+func (p *planner) intRange(t *Table, c *Column, cp ColumnProfile, unique bool) (int64, int64, error) {
+	hiDefault := float64(min(intLimit[c.BaseType], 1_000_000)) // amounts, counts, ids of other systems
+	if unique {
+		hiDefault = float64(min(intLimit[c.BaseType], 1<<53)) // float64 holds every integer up to 2^53
+	}
+	key := fmt.Sprintf("scale.%s.columns.%s", t.Name, c.Name)
+	lo, hi, err := p.numericRange(c, cp, key, 1, hiDefault)
+	if err != nil {
+		return 0, 0, err
+	}
+	first, last := int64(math.Ceil(lo)), int64(math.Floor(hi))
+	if len(cp.Range) == 0 && len(c.Spans) > 0 { // the partitions' outer bounds
+		if l, h, ok := outerSpan(c.Spans); ok {
+			first, last = max(first, l), min(last, h)
+		}
+	}
+	if floor, ok := p.maxExisting[t.Name+"."+c.Name]; ok && unique && floor >= first {
+		first = floor + 1
+	}
+	if last < first {
+		return first, first - 1, nil
+	}
+	return first, last, nil
+}
+
+// outerSpan is the lowest and highest integer the range partitions take,
+// when every partition is bounded.
+func outerSpan(spans []Span) (int64, int64, bool) {
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, s := range spans {
+		l, err1 := strconv.ParseInt(s.Lo, 10, 64)
+		h, err2 := strconv.ParseInt(s.Hi, 10, 64)
+		if err1 != nil || err2 != nil {
+			return 0, 0, false
+		}
+		lo, hi = min(lo, l), max(hi, h-1)
+	}
+	return lo, hi, len(spans) > 0
+}
+
+// spanGen spreads values over the range partitions' spans, so that every
+// row has a partition. nil when the type has no spans to read.
+func (p *planner) spanGen(c *Column, pick func(int64) int64, n int64) (gen, error) {
+	type span struct{ lo, hi float64 }
+	var spans []span
+	var total float64
+	isTime := c.BaseType == "timestamptz" || c.BaseType == "timestamp" || c.BaseType == "date"
+	if !isTime && !interpolable(c) {
+		return nil, nil
+	}
+	read := func(v string, open float64) (float64, error) {
+		if v == "" {
+			return open, nil
+		}
+		if isTime {
+			t, err := parseTime(v)
+			return float64(t.UnixMicro()), err
+		}
+		return strconv.ParseFloat(v, 64)
+	}
+	defLo, defHi := 1.0, 1_000_000.0
+	if isTime {
+		defLo, defHi = float64(p.end.Add(-timeSpan).UnixMicro()), float64(p.end.UnixMicro())
+	}
+	for _, s := range c.Spans {
+		lo, err1 := read(s.Lo, math.Inf(-1))
+		hi, err2 := read(s.Hi, math.Inf(1))
+		if err1 != nil || err2 != nil {
+			return nil, nil
+		}
+		if math.IsInf(lo, -1) {
+			lo = min(defLo, hi-(defHi-defLo))
+		}
+		if math.IsInf(hi, 1) {
+			hi = max(defHi, lo+(defHi-defLo))
+		}
+		if hi > lo {
+			spans = append(spans, span{lo, hi})
+			total += hi - lo
+		}
+	}
+	if len(spans) == 0 {
+		return nil, fmt.Errorf("%s: the partitions of its table have no room for values", c.Name)
+	}
+	return func(i int64) any {
+		x := (float64(pick(i)) + 0.5) / float64(n) * total
+		k := 0
+		for k < len(spans)-1 && x >= spans[k].hi-spans[k].lo {
+			x -= spans[k].hi - spans[k].lo
+			k++
+		}
+		v := math.Floor(spans[k].lo + x)
+		if v >= spans[k].hi {
+			v = spans[k].hi - 1
+		}
+		switch {
+		case isTime && c.BaseType == "date":
+			return time.UnixMicro(int64(v)).UTC().Truncate(24 * time.Hour)
+		case isTime:
+			return time.UnixMicro(int64(v)).UTC()
+		case c.BaseType == "int2" || c.BaseType == "int4" || c.BaseType == "int8":
+			return int64(v)
+		}
+		return v
+	}, nil
+}
+
+// rangeGen makes ranges: for a column an exclusion constraint keeps from
+// overlapping, row k gets the k-th of back-to-back ranges.
+func (p *planner) rangeGen(c *Column, pick func(int64) int64, n int64) gen {
+	lo := p.end.Add(-timeSpan)
+	step := max(timeSpan/time.Duration(max(n, 1)), time.Second)
+	return func(i int64) any {
+		k := pick(i)
+		switch c.BaseType {
+		case "int4range", "int8range":
+			return pgtype.Range[int64]{Lower: k * 10, Upper: k*10 + 10, LowerType: pgtype.Inclusive, UpperType: pgtype.Exclusive, Valid: true}
+		case "numrange":
+			return pgtype.Range[float64]{Lower: float64(k * 10), Upper: float64(k*10 + 10), LowerType: pgtype.Inclusive, UpperType: pgtype.Exclusive, Valid: true}
+		case "daterange":
+			d := p.end.AddDate(0, 0, -int(k%36_500)-1)
+			if c.NoOverlap {
+				d = p.end.AddDate(0, 0, int(k))
+			}
+			return pgtype.Range[time.Time]{Lower: d, Upper: d.AddDate(0, 0, 1), LowerType: pgtype.Inclusive, UpperType: pgtype.Exclusive, Valid: true}
+		}
+		from := lo.Add(time.Duration(k) * step)
+		return pgtype.Range[time.Time]{Lower: from, Upper: from.Add(step), LowerType: pgtype.Inclusive, UpperType: pgtype.Exclusive, Valid: true}
+	}
+}
+
+// arrayGen fills an array column with one to three elements drawn from
+// the element type's own generator (enum labels for an enum array).
+func (p *planner) arrayGen(t *Table, c *Column, seed uint64, key string) (gen, error) {
+	elem := *c.Elem
+	elem.Name = c.Name
+	elem.NotNull = true
+	var elemGen gen
+	var err error
+	if len(elem.Enum) > 0 {
+		elemGen, err = p.listGen(&elem, elem.Enum, nil, seed, key)
+	} else {
+		elemGen, err = p.typeGen(t, &elem, ColumnProfile{Distinct: 100}, seed, key)
+	}
+	if err != nil || elemGen == nil {
+		if !c.NotNull {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%s.values: cannot generate elements of type %s for NOT NULL array column %s.%s: give the column \"values\" (array literals) in the profile",
+			key, elem.Type, t.Name, c.Name)
+	}
+	return func(i int64) any {
+		size := 1 + int64(mix(seed^0x617272, i)%3)
+		out := make([]any, size)
+		for k := range out {
+			out[k] = elemGen(i*3 + int64(k))
+		}
+		return out
+	}, nil
 }
 
 func defaultDistinct(baseType string, rows int64) int64 {
 	switch baseType {
 	case "bool":
 		return 2
-	case "text", "varchar", "bpchar", "citext", "name", "_text", "_varchar":
+	case "text", "varchar", "bpchar", "citext", "name":
 		return 1000
 	case "int2", "int4", "int8", "numeric", "float4", "float8":
 		return 100_000
@@ -401,6 +574,7 @@ func (p *planner) numericRange(c *Column, cp ColumnProfile, key string, lo, hi f
 
 // textGen writes "<column>-<k>", padded to about length characters.
 func textGen(c *Column, length int, pick func(int64) int64, seed uint64) gen {
+	maxLen := textMax(c)
 	return func(i int64) any {
 		k := pick(i)
 		s := c.Name + "-" + strconv.FormatInt(k+1, 10)
@@ -411,8 +585,20 @@ func textGen(c *Column, length int, pick func(int64) int64, seed uint64) gen {
 				s += strings.Repeat("x", want-len(s))
 			}
 		}
-		return clip(s, c.MaxLen)
+		return clip(s, maxLen)
 	}
+}
+
+// textMax is the longest text a column takes: its type's length or its
+// CHECK on length(), 0 when unbounded.
+func textMax(c *Column) int {
+	switch {
+	case c.MaxLen == 0:
+		return c.Bounds.MaxLen
+	case c.Bounds.MaxLen == 0:
+		return c.MaxLen
+	}
+	return min(c.MaxLen, c.Bounds.MaxLen)
 }
 
 func uuidOf(seed uint64, k int64) [16]byte {
@@ -425,23 +611,23 @@ func uuidOf(seed uint64, k int64) [16]byte {
 }
 
 // refGen draws a foreign key from the rows the parent table gets, by
-// computing the parent's key for a random parent row.
+// computing the parent's key for a random parent row (or from the rows
+// the migrations gave a parent that gets none).
 func (p *planner) refGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key string) (gen, error) {
-	parentRows := p.rows(c.Ref.Table)
-	parent := p.gens[c.Ref.Table][c.Ref.Column]
-	if parentRows == 0 || parent == nil {
+	parentRows, parent := p.parentKeys(c.Ref)
+	if parentRows == 0 {
 		if !c.NotNull {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("%s: %s.%s references %s, which gets no rows: give scale.%s.rows",
 			key, t.Name, c.Name, c.Ref.Table, c.Ref.Table)
 	}
-	if c.Unique { // one-to-one: row i takes parent row i
+	if p.unique(t, c) { // one-to-one: row i takes parent row i
 		if p.rows(t.Name) > parentRows {
-			return nil, fmt.Errorf("scale.%s.rows: %s.%s is a unique reference to %s, which gets only %d rows",
-				t.Name, t.Name, c.Name, c.Ref.Table, parentRows)
+			return nil, fmt.Errorf("scale.%s.rows: %s.%s is a unique reference to %s, which gets only %d rows: raise scale.%s.rows",
+				t.Name, t.Name, c.Name, c.Ref.Table, parentRows, c.Ref.Table)
 		}
-		return parent, nil
+		return func(i int64) any { return parent(i) }, nil
 	}
 	// zipf here is the skew option: a few parents own most children.
 	n := parentRows
@@ -515,8 +701,11 @@ func parseValue(c *Column, v string) (any, error) {
 		u, err := uuid.Parse(v)
 		return [16]byte(u), err
 	}
-	if c.MaxLen > 0 {
-		v = clip(v, c.MaxLen) // e.g. a redacted stand-in longer than varchar(n)
+	if c.Elem != nil {
+		return parseArray(c.Elem, v)
+	}
+	if m := textMax(c); m > 0 {
+		v = clip(v, m) // e.g. a redacted stand-in longer than varchar(n)
 	}
 	if len(c.Enum) > 0 {
 		for _, l := range c.Enum {

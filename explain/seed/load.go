@@ -11,11 +11,23 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Loaded is one table's load, for progress lines and the report.
+// Loaded is one table's seed, for progress lines, the report and the
+// cache's note (JSON).
 type Loaded struct {
 	Table string
-	Rows  int64
+	Rows  int64 // rows generated and loaded
 	Took  time.Duration
+	// Kept is the rows the migrations inserted, kept: the table holds
+	// Rows + Kept.
+	Kept int64 `json:"kept,omitempty"`
+	// Source says where the table's size came from: "profile",
+	// "assumed" (no profile at all) or "unsized" (a profile that leaves
+	// the table out, or an assumed size that could not be generated: it
+	// holds what the migrations gave it).
+	Source string `json:"source,omitempty"`
+	// Note says why an assumed table was left unsized, naming the
+	// profile key that would size it.
+	Note string `json:"note,omitempty"`
 }
 
 // Progress hears about a load as it happens. Its methods are called from
@@ -29,10 +41,30 @@ type Progress interface {
 // progressEvery is how many rows a table sends between Advance calls.
 const progressEvery = 50_000
 
-// Load fills the tables the profile gives rows to, parents before
-// children and independent tables in parallel, streams rows with binary
-// COPY in constant memory, then runs ANALYZE. progress may be nil.
+// Options tune a load beyond the profile.
+type Options struct {
+	Progress Progress // may be nil
+	// AssumedRows is every table's size when the profile is empty (config
+	// "scale-default-rows"); 0 means DefaultAssumedRows.
+	AssumedRows int64
+}
+
+// Load is LoadWith with only a progress.
 func Load(ctx context.Context, dsn string, profile Profile, progress Progress) ([]Loaded, error) {
+	return LoadWith(ctx, dsn, profile, Options{Progress: progress})
+}
+
+// LoadWith fills the tables: to the profile's rows, or with no profile
+// at all to an assumed size, keeping the rows the migrations inserted.
+// Everything that could stop the load is found first: keys too small
+// for the rows, values that cannot be generated, and a trial load of a
+// sample of every table's rows in a rolled-back transaction. Then
+// triggers are disabled, keys and indexes without dependents dropped,
+// parents loaded before children and independent tables in parallel
+// (binary COPY, constant memory), everything restored, sequences moved
+// past the keys, populated materialized views refreshed, and ANALYZE
+// run. It returns one Loaded per table, sorted by table.
+func LoadWith(ctx context.Context, dsn string, profile Profile, opts Options) ([]Loaded, error) {
 	conn, err := connect(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
@@ -45,12 +77,18 @@ func Load(ctx context.Context, dsn string, profile Profile, progress Progress) (
 	if err := profile.Validate(tables); err != nil {
 		return nil, err
 	}
-	p := &planner{tables: tables, profile: profile, gens: map[string]map[string]gen{},
-		end: time.Now().UTC().Truncate(24 * time.Hour)}
+	p := newPlanner(tables, profile, opts.AssumedRows)
+	if err := p.readExisting(ctx, conn); err != nil {
+		return nil, err
+	}
 	var jobs []*job
 	for _, level := range p.levels() { // parents' generators before children's
 		for _, name := range level {
 			j, err := p.job(tables[name])
+			if err != nil && p.source[name] == SourceAssumed {
+				p.leaveOut(name, err) // nobody asked for its size: not worth failing the review
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -59,26 +97,73 @@ func Load(ctx context.Context, dsn string, profile Profile, progress Progress) (
 			}
 		}
 	}
+	var loadedTables []*Table
+	for _, j := range jobs {
+		loadedTables = append(loadedTables, j.table)
+	}
+	types, err := loadTypes(ctx, conn, loadedTables)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	for {
+		failed, err := trialLoad(ctx, conn, jobs)
+		if err == nil {
+			break
+		}
+		if failed == nil || p.source[failed.table.Name] != SourceAssumed {
+			return nil, err
+		}
+		jobs = p.leaveOutLoad(jobs, failed.table.Name, err)
+	}
+	enable, err := disableTriggers(ctx, conn, jobs)
+	if err != nil {
+		return nil, err
+	}
 	restore, err := dropForLoad(ctx, conn, jobs)
 	if err != nil {
 		return nil, err
 	}
-	loaded, err := loadAll(ctx, dsn, jobs, progress)
+	loaded, err := loadAll(ctx, dsn, jobs, types, opts.Progress)
 	if err != nil {
 		return nil, err
 	}
 	if err := rebuild(ctx, conn, restore); err != nil {
 		return nil, err
 	}
-	for _, l := range loaded {
-		if err := resetSequences(ctx, conn, tables[l.Table], l.Rows); err != nil {
+	if err := run(ctx, conn, enable); err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		if err := resetSequences(ctx, conn, j.table); err != nil {
 			return nil, err
 		}
+	}
+	if err := refreshMaterializedViews(ctx, conn); err != nil {
+		return nil, err
 	}
 	if _, err := conn.Exec(ctx, "ANALYZE"); err != nil {
 		return nil, fmt.Errorf("seed: ANALYZE: %w", err)
 	}
-	return loaded, nil
+	return p.report(loaded), nil
+}
+
+// report is one Loaded per table, sorted: those loaded, and those that
+// got no new rows with what they hold.
+func (p *planner) report(loaded []Loaded) []Loaded {
+	byTable := map[string]Loaded{}
+	for _, l := range loaded {
+		byTable[l.Table] = l
+	}
+	out := make([]Loaded, 0, len(p.tables))
+	for _, name := range sortedKeys(p.tables) {
+		l, ok := byTable[name]
+		if !ok {
+			l = Loaded{Table: name}
+		}
+		l.Kept, l.Source, l.Note = p.existing[name], p.source[name], p.note[name]
+		out = append(out, l)
+	}
+	return out
 }
 
 // connect opens a connection for qreview's own loading work, which the
@@ -106,9 +191,9 @@ func (p *planner) levels() [][]string {
 		}
 		seen[name] = true
 		d := 0
-		for _, c := range p.tables[name].Columns {
-			if c.Ref != nil && c.Ref.Table != name && p.tables[c.Ref.Table] != nil {
-				d = max(d, depth(c.Ref.Table, seen)+1)
+		for _, parent := range p.tables[name].parents() {
+			if parent != name && p.tables[parent] != nil {
+				d = max(d, depth(parent, seen)+1)
 			}
 		}
 		level[name] = d
@@ -129,20 +214,33 @@ func (p *planner) levels() [][]string {
 type job struct {
 	table   *Table
 	rows    int64
+	empty   bool // the migrations inserted no rows: it may be truncated
 	columns []string
 	gens    []gen
 }
 
 func (p *planner) job(t *Table) (*job, error) {
 	p.gens[t.Name] = map[string]gen{}
-	j := &job{table: t, rows: p.rows(t.Name)}
+	if p.rows(t.Name) == 0 {
+		return &job{table: t}, nil // a table that gets no rows needs no generators
+	}
+	if err := p.rowRefGens(t); err != nil {
+		return nil, err
+	}
+	if err := p.planKeys(t); err != nil {
+		return nil, err
+	}
+	j := &job{table: t, rows: p.rows(t.Name), empty: p.existing[t.Name] == 0}
 	if j.rows == 0 {
-		return j, nil // a table the profile leaves empty needs no generators
+		return j, nil
 	}
 	// Keys first, so that a self-reference can draw on them.
 	cols := append([]*Column(nil), t.Columns...)
 	sort.SliceStable(cols, func(a, b int) bool { return cols[a].Ref == nil && cols[b].Ref != nil })
 	for _, c := range cols {
+		if p.gens[t.Name][c.Name] != nil {
+			continue // a key's combination gives it
+		}
 		g, err := p.columnGen(t, c)
 		if err != nil {
 			return nil, err
@@ -162,18 +260,20 @@ func (p *planner) job(t *Table) (*job, error) {
 
 // loadAll loads the tables side by side, as many at once as there are
 // cores, the largest first. Each table is one COPY in a transaction that
-// first truncates it: with wal_level = minimal (the throwaway servers'
-// setting) PostgreSQL then skips writing the rows to the WAL, which on
-// this 2-core machine loaded faster than several WAL-logged streams into
-// one table (measured: 2,000,000 rows, 0.92 s against 1.11 s).
-func loadAll(ctx context.Context, dsn string, jobs []*job, progress Progress) ([]Loaded, error) {
+// first truncates it when it is empty: with wal_level = minimal (the
+// throwaway servers' setting) PostgreSQL then skips writing the rows to
+// the WAL, which on this 2-core machine loaded faster than several
+// WAL-logged streams into one table (measured: 2,000,000 rows, 0.92 s
+// against 1.11 s). A table holding the migrations' rows is never
+// truncated: its new rows are WAL-logged.
+func loadAll(ctx context.Context, dsn string, jobs []*job, types typeSet, progress Progress) ([]Loaded, error) {
 	sort.SliceStable(jobs, func(a, b int) bool { return jobs[a].rows > jobs[b].rows })
 	loaded := make([]Loaded, len(jobs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, j := range jobs {
 		g.Go(func() error {
-			r, err := j.load(gctx, dsn, progress)
+			r, err := j.load(gctx, dsn, types, progress)
 			if err == nil && progress != nil {
 				progress.Done(r)
 			}
@@ -184,7 +284,7 @@ func loadAll(ctx context.Context, dsn string, jobs []*job, progress Progress) ([
 	return loaded, g.Wait()
 }
 
-func (j *job) load(ctx context.Context, dsn string, progress Progress) (Loaded, error) {
+func (j *job) load(ctx context.Context, dsn string, types typeSet, progress Progress) (Loaded, error) {
 	start := time.Now()
 	if progress != nil {
 		progress.Start(j.table.Name, j.rows)
@@ -194,13 +294,16 @@ func (j *job) load(ctx context.Context, dsn string, progress Progress) (Loaded, 
 		return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	types.register(conn)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, "TRUNCATE "+j.table.Ident.Sanitize()); err != nil {
-		return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
+	if j.empty {
+		if _, err := tx.Exec(ctx, "TRUNCATE "+j.table.Ident.Sanitize()); err != nil {
+			return Loaded{}, fmt.Errorf("seed %s: %w", j.table.Name, err)
+		}
 	}
 	src := &rowSource{gens: j.gens, rows: j.rows, row: make([]any, len(j.gens)), i: -1, table: j.table.Name, progress: progress}
 	n, err := tx.CopyFrom(ctx, j.table.Ident, j.columns, src)
@@ -220,7 +323,8 @@ type rowSource struct {
 	row      []any
 	table    string
 	progress Progress
-	reported int64 // rows told to progress so far
+	reported int64             // rows told to progress so far
+	at       func(int64) int64 // the row number of the i-th row sent; nil: i
 }
 
 func (s *rowSource) Next() bool {
@@ -233,23 +337,64 @@ func (s *rowSource) Next() bool {
 }
 func (s *rowSource) Err() error { return nil }
 func (s *rowSource) Values() ([]any, error) {
+	i := s.i
+	if s.at != nil {
+		i = s.at(i)
+	}
 	for k, g := range s.gens {
-		s.row[k] = g(s.i)
+		s.row[k] = g(i)
 	}
 	return s.row, nil
 }
 
-// resetSequences moves serial and identity sequences past the generated
-// keys, so that inserts made later by migrations do not collide.
-func resetSequences(ctx context.Context, conn *pgx.Conn, t *Table, rows int64) error {
+// resetSequences moves serial and identity sequences past the largest
+// value their column holds, so that rows inserted later (by the change's
+// migrations, by the reviewed queries) do not collide with the seed's.
+func resetSequences(ctx context.Context, conn *pgx.Conn, t *Table) error {
 	for _, c := range t.Columns {
-		if !c.Unique || c.Ref != nil || (c.BaseType != "int2" && c.BaseType != "int4" && c.BaseType != "int8") {
+		if c.BaseType != "int2" && c.BaseType != "int4" && c.BaseType != "int8" {
 			continue
 		}
-		_, err := conn.Exec(ctx, `SELECT setval(s, $3) FROM pg_get_serial_sequence($1, $2) s WHERE s IS NOT NULL`,
-			t.Ident.Sanitize(), c.Name, rows)
+		var seq *string
+		if err := conn.QueryRow(ctx, "SELECT pg_get_serial_sequence($1, $2)", t.Ident.Sanitize(), c.Name).Scan(&seq); err != nil {
+			return fmt.Errorf("seed %s: find the sequence of %s: %w", t.Name, c.Name, err)
+		}
+		if seq == nil {
+			continue // no sequence: no max() to scan the table for
+		}
+		_, err := conn.Exec(ctx, "SELECT setval($1, m) FROM (SELECT max("+pgx.Identifier{c.Name}.Sanitize()+") m FROM "+
+			t.Ident.Sanitize()+") x WHERE m IS NOT NULL", *seq)
 		if err != nil {
 			return fmt.Errorf("seed %s: reset sequence of %s: %w", t.Name, c.Name, err)
+		}
+	}
+	return nil
+}
+
+// refreshMaterializedViews fills again the populated materialized
+// views, as production's hold its data, in the order they were created.
+func refreshMaterializedViews(ctx context.Context, conn *pgx.Conn) error {
+	rows, err := conn.Query(ctx, `SELECT oid::regclass::text FROM pg_class WHERE relkind = 'm' AND relispopulated ORDER BY oid`)
+	if err != nil {
+		return fmt.Errorf("seed: read materialized views: %w", err)
+	}
+	views, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("seed: read materialized views: %w", err)
+	}
+	for _, v := range views {
+		if _, err := conn.Exec(ctx, "REFRESH MATERIALIZED VIEW "+v); err != nil {
+			return fmt.Errorf("seed: REFRESH MATERIALIZED VIEW %s: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// run runs statements in order.
+func run(ctx context.Context, conn *pgx.Conn, stmts []string) error {
+	for _, stmt := range stmts {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("seed: %s: %w", stmt, err)
 		}
 	}
 	return nil

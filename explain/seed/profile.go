@@ -120,13 +120,26 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // GeneratorVersion changes whenever the rows generated for a profile
 // change, so that kept databases seeded by an older qreview are not reused.
-const GeneratorVersion = "seed/1"
+const GeneratorVersion = "seed/2"
 
 // CacheKey identifies a seeded database: the schema it was built from,
-// the profile and the generator.
+// the profile and the generator, with the default assumed size.
 func CacheKey(schema []string, p Profile) string {
+	return CacheKeyWith(schema, p, 0)
+}
+
+// CacheKeyWith is CacheKey for a load with Options.AssumedRows
+// assumedRows (0: DefaultAssumedRows), which sizes the tables when the
+// profile is empty.
+func CacheKeyWith(schema []string, p Profile, assumedRows int64) string {
+	if assumedRows <= 0 {
+		assumedRows = DefaultAssumedRows
+	}
 	h := sha256.New()
 	h.Write([]byte(GeneratorVersion + "\x00" + p.Hash() + "\x00"))
+	if len(p) == 0 {
+		fmt.Fprintf(h, "assumed %d\x00", assumedRows)
+	}
 	for _, sql := range schema {
 		h.Write([]byte(sql + "\x00"))
 	}
