@@ -23,10 +23,13 @@ const FileName = ".qreview.yaml"
 
 // Config is the whole file.
 type Config struct {
-	FailOn   string                  `yaml:"fail-on"`
-	Database Database                `yaml:"database"`
-	Scale    seed.Profile            `yaml:"scale"`
-	Rules    map[string]rules.Config `yaml:"rules"`
+	FailOn   string       `yaml:"fail-on"`
+	Database Database     `yaml:"database"`
+	Scale    seed.Profile `yaml:"scale"`
+	// ScaleDefaultRows is every table's assumed size when scale: is empty
+	// (seed.DefaultAssumedRows when 0): never review on empty tables.
+	ScaleDefaultRows int64                   `yaml:"scale-default-rows"`
+	Rules            map[string]rules.Config `yaml:"rules"`
 
 	// Calibration: production's milliseconds per cost unit and call
 	// rates, exported from pg_stat_statements with the profile

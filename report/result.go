@@ -3,7 +3,9 @@
 package report
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/qreview/qreview/analyzer"
 	"github.com/qreview/qreview/explain"
@@ -56,6 +58,33 @@ type Database struct {
 type Table struct {
 	Name string `json:"name"`
 	Rows int64  `json:"rows"`
+	// Size says where the row count came from: "profile" (scale:),
+	// "assumed" (no profile at all: scale-default-rows), "unsized" (the
+	// profile leaves the table out: what the migrations gave it).
+	Size string `json:"size,omitempty"`
+	Note string `json:"note,omitempty"` // why a table is unsized, and the profile key that sizes it
+}
+
+// SizeNote says which table sizes the plans rest on without a profile
+// behind them; "" when the profile sized every table.
+func SizeNote(tables []Table) string {
+	var assumed, unsized []string
+	for _, t := range tables {
+		switch t.Size {
+		case "assumed":
+			assumed = append(assumed, t.Name)
+		case "unsized":
+			unsized = append(unsized, t.Name)
+		}
+	}
+	var parts []string
+	if len(assumed) > 0 {
+		parts = append(parts, fmt.Sprintf("assumed sizes, no scale: profile (%s): set scale: to production's sizes", strings.Join(assumed, ", ")))
+	}
+	if len(unsized) > 0 {
+		parts = append(parts, fmt.Sprintf("unsized, left out of scale: (%s): rows from the migrations only", strings.Join(unsized, ", ")))
+	}
+	return strings.Join(parts, "; ")
 }
 
 type Statement struct {

@@ -35,6 +35,9 @@ func SARIF(w io.Writer, r *Result) error {
 	}
 	run := sarif.NewRunWithInformationURI("qreview", "https://github.com/qreview/qreview")
 	run.Tool.Driver.WithVersion(r.Tool.Version)
+	if sizes := SizeNote(r.Database.Tables); sizes != "" {
+		run.Add("table_sizes", sizes)
+	}
 	// The rules the results name, in registry order: every rule would make
 	// each log (and this package's golden file) change with every rule added.
 	used := map[string]bool{}

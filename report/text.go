@@ -71,7 +71,11 @@ func tableNote(tables []Table) string {
 	for _, t := range tables {
 		parts = append(parts, fmt.Sprintf("%s %s", t.Name, format.Count(float64(t.Rows))))
 	}
-	return "; rows: " + strings.Join(parts, ", ")
+	note := "; rows: " + strings.Join(parts, ", ")
+	if sizes := SizeNote(tables); sizes != "" {
+		note += "; " + sizes
+	}
+	return note
 }
 
 func plural(n int, noun string) string {

@@ -41,18 +41,23 @@ func splitChange(src *analyzer.Source, cfg *config.Config, changed map[string]bo
 	}
 	newest := all[len(all)-1]
 	if table := createsProfiledTable(newest, cfg); table != "" {
-		return change{base: all, why: fmt.Sprintf("none: the newest migration creates %s, which scale: fills, so it is applied before seeding", table)}, nil
+		fills := "which scale: fills"
+		if len(cfg.Scale) == 0 {
+			fills = "which gets an assumed size (no scale: profile)"
+		}
+		return change{base: all, why: fmt.Sprintf("none: the newest migration creates %s, %s, so it is applied before seeding", table, fills)}, nil
 	}
 	return change{base: all[:len(all)-1], migrations: all[len(all)-1:],
 		why: fmt.Sprintf("%s, the newest migration (set change.after-migration to choose)", filepath.Base(newest.File))}, nil
 }
 
 // createsProfiledTable names a table m creates that the scale profile
-// gives rows: such a table must exist before seeding.
+// gives rows (with no profile, every table gets an assumed size): such a
+// table must exist before seeding.
 func createsProfiledTable(m *analyzer.Migration, cfg *config.Config) string {
 	for _, st := range m.Statements {
 		if create := st.Tree.GetCreateStmt(); create != nil {
-			if _, ok := cfg.Scale[create.Relation.Relname]; ok {
+			if _, ok := cfg.Scale[create.Relation.Relname]; ok || len(cfg.Scale) == 0 {
 				return create.Relation.Relname
 			}
 		}

@@ -31,7 +31,7 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []
 		}
 		var rows int64
 		for _, l := range loaded {
-			rows += l.Rows
+			rows += l.Rows + l.Kept
 		}
 		log("warm: schema and %s seeded rows from the cache; --no-cache seeds afresh", format.Count(float64(rows)))
 		return loaded, nil
@@ -45,7 +45,7 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []
 
 	phase = time.Now()
 	progress, waitProgress := newProgress(logw)
-	loaded, err = seed.Load(ctx, db.DSN, cfg.Scale, progress)
+	loaded, err = seed.LoadWith(ctx, db.DSN, cfg.Scale, seed.Options{Progress: progress, AssumedRows: cfg.ScaleDefaultRows})
 	waitProgress()
 	if err != nil {
 		if ctx.Err() != nil {

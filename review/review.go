@@ -170,13 +170,16 @@ func run(ctx context.Context, opts Options) (_ *report.Result, err error) {
 	}
 	dbInfo := report.Database{Provider: db.Provider, Image: db.Image, ServerVersion: serverVersion, ScaleProfile: cfg.Scale.Hash()}
 	for _, l := range loaded {
-		dbInfo.Tables = append(dbInfo.Tables, report.Table{Name: l.Table, Rows: l.Rows})
+		dbInfo.Tables = append(dbInfo.Tables, report.Table{Name: l.Table, Rows: l.Rows + l.Kept, Size: l.Source, Note: l.Note})
 	}
 	res := report.Build(report.Review{
 		Version: opts.Version, Database: dbInfo, FailOn: failSeverity,
 		Statements: statements, Plans: plans, Judged: judged, Errors: errs, Findings: findings, Measured: measured, Change: ch.why,
 	})
 	res.Rollbacks = rollbacks(ch)
+	if sizes := report.SizeNote(dbInfo.Tables); sizes != "" {
+		log("%s", sizes)
+	}
 	linkPostmortems(res, postmortems, log)
 	return res, nil
 }

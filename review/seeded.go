@@ -37,7 +37,7 @@ func startSeeded(ctx context.Context, d Database, cfg *config.Config, base []*an
 	started := time.Now()
 	var cache *provider.Cache
 	if !d.NoCache {
-		cache = &provider.Cache{Key: seed.CacheKey(schemaSQL(base), cfg.Scale), Dir: d.CacheDir}
+		cache = &provider.Cache{Key: seed.CacheKeyWith(schemaSQL(base), cfg.Scale, cfg.ScaleDefaultRows), Dir: d.CacheDir}
 	}
 	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: d.DSN, Image: orDefault(d.Image, cfg.Database.ContainerImage()),
 		Settings: cfg.Database.Settings, Cache: cache, Log: logw})

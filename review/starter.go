@@ -9,12 +9,15 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v5"
 	"github.com/qreview/qreview/analyzer"
+	"github.com/qreview/qreview/explain/seed"
+	"github.com/qreview/qreview/internal/format"
 	"github.com/qreview/qreview/rules"
 )
 
 // StarterConfig is the text of a commented .qreview.yaml for what was
-// found under dir. Every value it sets is a default, so the file reviews
-// exactly as no file would until someone edits it.
+// found under dir. Every value it sets is a default (tables at the
+// assumed size a review without a profile gives them), so the file reviews
+// as no file would until someone edits it.
 func StarterConfig(dir string, src *analyzer.Source, tables []string) string {
 	var b strings.Builder
 	b.WriteString("# qreview configuration, written by `qreview init`. Every key is optional;\n")
@@ -22,7 +25,7 @@ func StarterConfig(dir string, src *analyzer.Source, tables []string) string {
 	for _, line := range foundLines(dir, src) {
 		b.WriteString("# " + line + "\n")
 	}
-	b.WriteString(`
+	fmt.Fprintf(&b, `
 # The lowest severity that fails the gate: error, warning or notice.
 fail-on: error
 
@@ -31,17 +34,19 @@ database:
   # binaries (or a container where one is available).
   provider: auto
 
-# Production sizes, so that the planner makes the plans production gets. Set
-# each table's rows to its row count in production (SELECT reltuples FROM
-# pg_class WHERE relname = '…'); a table left at 0 stays empty. Columns can be
-# shaped too, e.g. status: {values: [paid, pending], weights: [95, 5]}.
-`)
+# Production sizes, so that the planner makes the plans production gets.
+# Until you set them every table gets an assumed %s rows, enough to
+# catch a full-table read on the first run; replace each with the table's
+# row count in production (SELECT reltuples FROM pg_class WHERE relname =
+# '…'), or export them all: qreview profile export --dsn PROD. Columns can
+# be shaped too, e.g. status: {values: [paid, pending], weights: [95, 5]}.
+`, format.Count(seed.DefaultAssumedRows))
 	if len(tables) == 0 {
 		b.WriteString("# No migration creates a table; add them as <table>: {rows: N}.\nscale: {}\n")
 	} else {
 		b.WriteString("scale:\n")
 		for _, t := range tables {
-			fmt.Fprintf(&b, "  %s:\n    rows: 0 # production row count\n", t)
+			fmt.Fprintf(&b, "  %s:\n    rows: %d # assumed: production's row count goes here\n", t, seed.DefaultAssumedRows)
 		}
 	}
 	b.WriteString("\n# Every rule at its default; uncomment a line to change its severity or\n")

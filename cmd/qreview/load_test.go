@@ -199,11 +199,11 @@ func TestPoolSaturationFromTheConfigsTraffic(t *testing.T) {
 	f := found[0]
 	ev := f.Evidence
 	rate, ms, busy, share := ev["calls_per_second"].(float64), ev["latency_ms"].(float64), ev["busy_connections"].(float64), ev["share"].(float64)
-	if ev["service"] != "api" || ev["pool_size"] != 10.0 || rate != 1e6 || ev["measured"] != true || ev["max_share"] != 0.6 ||
+	if ev["service"] != "api" || ev["pool_size"] != 10.0 || rate != 1e6 || ev["speed_source"] != "default" || ev["max_share"] != 0.6 ||
 		ms <= 0 || math.Abs(busy-rate*ms/1000) > 1e-6*busy || math.Abs(share-busy/10) > 1e-9 {
 		t.Errorf("evidence %v", ev)
 	}
-	if !strings.HasPrefix(f.Message, "service api: 1,000,000 calls/s × ") || !strings.Contains(f.Message, "ms (measured) = ") ||
+	if !strings.HasPrefix(f.Message, "service api: 1,000,000 calls/s × ") || !strings.Contains(f.Message, "ms (estimated) = ") ||
 		!strings.Contains(f.Message, "of its pool of 10 (max-share 60%): the pool runs dry") {
 		t.Errorf("message %q", f.Message)
 	}

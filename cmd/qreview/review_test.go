@@ -209,7 +209,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 func TestServerErrorsBecomeFindingsAndTheRunGoesOn(t *testing.T) {
 	dir := writeProject(t, map[string]string{
 		"migrations/1_t.up.sql":     "CREATE TABLE t (id int PRIMARY KEY, a text);",
-		"migrations/2_bad.up.sql":   "ALTER TABLE missing ADD COLUMN b int;",
+		"migrations/2_bad.up.sql":   "SET lock_timeout = '2s';\nALTER TABLE missing ADD COLUMN b int;",
 		"migrations/2_bad.down.sql": "ALTER TABLE missing DROP COLUMN b;", // no missing-rollback
 		// Bad fails at PREPARE inside the review's transaction (the newest
 		// migration is the change): After must still be planned.
@@ -225,7 +225,7 @@ func TestServerErrorsBecomeFindingsAndTheRunGoesOn(t *testing.T) {
 		got[filepath.Base(f.File)+":"+strconv.Itoa(f.Line)] = f.Rule + ": " + f.Message
 	}
 	wants := map[string]string{
-		"2_bad.up.sql:1": `sql-error: relation "missing" does not exist`,
+		"2_bad.up.sql:2": `sql-error: relation "missing" does not exist`,
 		"q.sql:5":        `sql-error: column "nope" does not exist`,
 	}
 	for at, want := range wants {
