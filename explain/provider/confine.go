@@ -87,6 +87,10 @@ func (d *Database) Confine(ctx context.Context, limits Limits) error {
 		// CONNECT to this run's role alone; CREATE and TEMPORARY to the
 		// role it acts as (they are of no use without CONNECT).
 		`GRANT CONNECT ON DATABASE `+db+` TO `+runner,
+		// The run role acts as the owner role, and queries such as
+		// pg_database_size(current_database()) check the acting role's
+		// CONNECT: without it they fail as they would not in production.
+		`GRANT CONNECT ON DATABASE `+db+` TO `+OwnerRole,
 		`GRANT TEMPORARY, CREATE ON DATABASE `+db+` TO `+OwnerRole,
 		`DO $$ BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 'public') THEN ALTER SCHEMA public OWNER TO `+OwnerRole+`; END IF; END $$`,
 	)
