@@ -15,3 +15,4 @@ fuzz() { # target package
 fuzz FuzzParseSQL ./analyzer
 fuzz FuzzIgnoreComment ./rules
 fuzz FuzzRules ./rules
+fuzz FuzzTranslateNamed ./analyzer
