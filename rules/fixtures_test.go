@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -98,24 +99,59 @@ func fixtureDatabase(t *testing.T) (*pgx.Conn, map[string]explain.Table) {
 // findings it got.
 type checked struct {
 	st    *analyzer.Statement
-	wants map[string]Severity // rule → the severity it must have ("": any)
+	wants map[string]want // rule → what its finding must be
 	got   []Finding
+}
+
+// want is one "-- want:" entry: the severity the finding must have ("":
+// any) and a pattern its message must match (nil: any).
+type want struct {
+	severity Severity
+	message  *regexp.Regexp
 }
 
 func (c checked) at() string { return fmt.Sprintf("%s:%d", c.st.File, c.st.Line) }
 
-// wants reads "-- want: rule-id[ severity][, …]".
-func wants(st *analyzer.Statement) map[string]Severity {
-	out := map[string]Severity{}
+// wantEntry is one entry of a "-- want:" list: a rule ID, optionally a
+// severity, optionally a quoted regexp the message must match.
+var wantEntry = regexp.MustCompile(`\s*([a-z0-9-]+)(?:\s+(error|warning|notice))?(?:\s+"((?:[^"\\]|\\.)*)")?\s*(?:,|$)`)
+
+// wants reads "-- want: rule-id[ severity][ "regexp"][, …]".
+func wants(t *testing.T, st *analyzer.Statement) map[string]want {
+	out := map[string]want{}
 	for _, c := range st.Comments {
-		if list, ok := strings.CutPrefix(c.Text, "want:"); ok {
-			for _, want := range strings.Split(list, ",") {
-				id, sev, _ := strings.Cut(strings.TrimSpace(want), " ")
-				out[id] = Severity(strings.TrimSpace(sev))
+		list, ok := strings.CutPrefix(c.Text, "want:")
+		if !ok {
+			continue
+		}
+		rest := strings.TrimSpace(list)
+		for rest != "" {
+			m := wantEntry.FindStringSubmatchIndex(rest)
+			if m == nil || m[0] != 0 {
+				t.Fatalf("%s:%d: cannot read %q in %q (want: rule-id [severity] [\"regexp\"], …)", st.File, c.Line, rest, c.Text)
 			}
+			w := want{severity: Severity(substr(rest, m, 2))}
+			if m[6] >= 0 {
+				pattern := strings.ReplaceAll(rest[m[6]:m[7]], `\"`, `"`)
+				re, err := regexp.Compile(pattern)
+				if err != nil {
+					t.Fatalf("%s:%d: want %q: %v", st.File, c.Line, pattern, err)
+				}
+				w.message = re
+			}
+			out[substr(rest, m, 1)] = w
+			rest = strings.TrimSpace(rest[m[1]:])
 		}
 	}
 	return out
+}
+
+// substr is the text of submatch i of m in s, "" when it did not match.
+func substr(s string, m []int, i int) string {
+	if m[2*i] < 0 {
+		return ""
+	}
+	return s[m[2*i]:m[2*i+1]]
 }
 
 var fixtureResults struct {
@@ -145,7 +181,7 @@ func runFixtures(t *testing.T) []checked {
 	run := func(src *analyzer.Source, st *analyzer.Statement, judged *explain.Judged, tables map[string]explain.Table, err error) {
 		in := &Input{Statement: st, Err: err, Tables: tables, Source: src, InChange: fixtureInChange(st)}
 		got, _ := set.CheckPlans(in, judged)
-		out = append(out, checked{st: st, wants: wants(st), got: got})
+		out = append(out, checked{st: st, wants: wants(t, st), got: got})
 	}
 
 	queries, _ := filepath.Glob(filepath.Join(fixtures, "*.sql"))
@@ -217,12 +253,14 @@ func TestFixtures(t *testing.T) {
 		found := map[string]bool{}
 		for _, f := range c.got {
 			found[f.Rule.ID] = true
-			want, wanted := c.wants[f.Rule.ID]
+			w, wanted := c.wants[f.Rule.ID]
 			switch {
 			case !wanted:
 				problems = append(problems, fmt.Sprintf("%s: unexpected %s %s: %s", c.at(), f.Severity, f.Rule.ID, f.Message))
-			case want != "" && want != f.Severity:
-				problems = append(problems, fmt.Sprintf("%s: %s is a %s, want a %s: %s", c.at(), f.Rule.ID, f.Severity, want, f.Message))
+			case w.severity != "" && w.severity != f.Severity:
+				problems = append(problems, fmt.Sprintf("%s: %s is a %s, want a %s: %s", c.at(), f.Rule.ID, f.Severity, w.severity, f.Message))
+			case w.message != nil && !w.message.MatchString(f.Message):
+				problems = append(problems, fmt.Sprintf("%s: %s says %q, want it to match %q", c.at(), f.Rule.ID, f.Message, w.message))
 			}
 		}
 		for id := range c.wants {
@@ -298,5 +336,23 @@ func TestFindingSeverityAndSuppression(t *testing.T) {
 				t.Errorf("large-offset configured %q, line %d: severity %q, want %q", tt.severity, st.Line, got, tt.want[i])
 			}
 		}
+	}
+}
+
+// TestWantComments: the "-- want:" reader takes IDs, severities and quoted
+// patterns, and refuses what it cannot read.
+func TestWantComments(t *testing.T) {
+	stmts, err := analyzer.ParseSQL("f.sql", `-- want: a-rule, b-rule warning, c-rule error "reads ~[0-9,]+ \"rows\"", d-rule "x, y"
+SELECT 1;`, analyzer.KindQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := wants(t, stmts[0])
+	if len(got) != 4 || got["a-rule"] != (want{}) || got["b-rule"].severity != Warning || got["c-rule"].severity != Error ||
+		got["c-rule"].message.String() != `reads ~[0-9,]+ "rows"` || got["d-rule"].message.String() != "x, y" {
+		t.Errorf("wants = %+v", got)
+	}
+	if !got["c-rule"].message.MatchString(`Seq Scan reads ~1,000 "rows"`) {
+		t.Error("the pattern does not match what it should")
 	}
 }
