@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,6 +19,7 @@ import (
 
 	ita1 "github.com/in-toto/attestation/go/v1"
 	"github.com/qreview/qreview/analyzer"
+	"github.com/qreview/qreview/internal/atomicfile"
 	"github.com/qreview/qreview/report"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -243,4 +245,36 @@ func indent(data []byte) ([]byte, error) {
 	}
 	out.WriteByte('\n')
 	return out.Bytes(), nil
+}
+
+// WriteFiles writes the statement to output ("" or "-": stdout), and the
+// predicate alone and the subjects' checksums to their files when named
+// (for actions/attest), each atomically.
+func (e *Evidence) WriteFiles(stdout io.Writer, output, predicate, checksums string) error {
+	stmt, err := e.Statement()
+	if err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	if predicate != "" {
+		data, err := e.PredicateJSON()
+		if err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+		if err := atomicfile.Write(predicate, data); err != nil {
+			return fmt.Errorf("--predicate: %w", err)
+		}
+	}
+	if checksums != "" {
+		if err := atomicfile.Write(checksums, e.Checksums()); err != nil {
+			return fmt.Errorf("--checksums: %w", err)
+		}
+	}
+	if output == "" || output == "-" {
+		_, err := stdout.Write(stmt)
+		return err
+	}
+	if err := atomicfile.Write(output, stmt); err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	return nil
 }

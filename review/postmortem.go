@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,7 +15,9 @@ import (
 
 	"github.com/qreview/qreview/config"
 	"github.com/qreview/qreview/internal/atomicfile"
+	"github.com/qreview/qreview/internal/repopath"
 	"github.com/qreview/qreview/postmortem"
+	"github.com/qreview/qreview/report"
 )
 
 // Draft asks for a postmortem record drafted from a review of the
@@ -144,4 +148,70 @@ func writeFileNew(path string, data []byte) error {
 		}
 		return nil
 	})
+}
+
+// Recording asks for the evidence of a review to be recorded on the
+// postmortems' guard: review action items (qreview postmortem record).
+type Recording struct {
+	In           string   // the review's JSON result
+	Commit, Date string   // the reviewed commit ("": GITHUB_SHA, else git's HEAD) and the date
+	Dir, Config  string   // the postmortems folder, else the config's
+	Paths        []string // where the config is found
+}
+
+// RecordPostmortems appends the review's evidence to every guard item and
+// says on w what it recorded.
+func RecordPostmortems(w io.Writer, r Recording) error {
+	if r.In == "" {
+		return errors.New("postmortem record: --in RESULT.json is required")
+	}
+	res, err := report.ReadResultFile(r.In)
+	if err != nil {
+		return fmt.Errorf("--in: %w", err)
+	}
+	if _, err := time.Parse(time.DateOnly, r.Date); err != nil {
+		return fmt.Errorf("--date %q: want YYYY-MM-DD", r.Date)
+	}
+	commit, err := reviewedCommit(r.Commit)
+	if err != nil {
+		return err
+	}
+	recs, err := PostmortemRecords(r.Dir, r.Config, r.Paths)
+	if err != nil {
+		return err
+	}
+	// Links again with the records as they are now, in case the
+	// review ran without them; findings it linked stay as they are.
+	postmortem.Link(res, recs)
+	// Files as the repository names them: the records are committed.
+	path := repopath.Relative()
+	for i := range res.Findings {
+		res.Findings[i].File = path(res.Findings[i].File)
+	}
+	return postmortem.RecordEvidence(w, recs, res, r.Date, commit)
+}
+
+// PostmortemRecords loads the records of postmortemDir.
+func PostmortemRecords(dir, configFile string, paths []string) ([]*postmortem.Record, error) {
+	folder, err := PostmortemDir(dir, configFile, paths)
+	if err != nil {
+		return nil, err
+	}
+	return postmortem.Load(folder)
+}
+
+// reviewedCommit is the commit the evidence names: given, else GITHUB_SHA,
+// else the HEAD of the git repository qreview runs in.
+func reviewedCommit(commit string) (string, error) {
+	if commit != "" {
+		return commit, nil
+	}
+	if sha := os.Getenv("GITHUB_SHA"); sha != "" {
+		return sha, nil
+	}
+	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "", errors.New("no commit to record: give --commit, set GITHUB_SHA, or run inside a git repository")
+	}
+	return strings.TrimSpace(string(out)), nil
 }

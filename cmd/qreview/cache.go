@@ -34,23 +34,7 @@ newest 3); with --dsn, as template databases qreview_tpl_* on that server.`,
 				}
 				return err
 			}
-			dir := provider.DefaultCacheDir()
-			entries, err := provider.CacheEntries(dir)
-			if err != nil {
-				return err
-			}
-			var total int64
-			for _, e := range entries {
-				total += e.Bytes
-				fmt.Fprintf(out, "%s  %6d MB  last used %s\n", e.Path, e.Bytes>>20, time.Unix(e.Mod, 0).Format(time.DateTime))
-			}
-			fmt.Fprintf(out, "%d kept in %s, %d MB in all\n", len(entries), dir, total>>20)
-			if images, err := provider.ListCacheImages(cmd.Context()); err == nil {
-				for _, im := range images {
-					fmt.Fprintf(out, "%s  %6d MB  committed %s\n", im.Tag, im.Bytes>>20, im.Created.Format(time.DateTime))
-				}
-			}
-			return nil
+			return provider.WriteCacheList(cmd.Context(), out, provider.DefaultCacheDir())
 		},
 	}
 	clean := &cobra.Command{

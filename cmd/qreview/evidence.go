@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/qreview/qreview/evidence"
-	"github.com/qreview/qreview/internal/atomicfile"
 	"github.com/qreview/qreview/internal/repopath"
 	"github.com/qreview/qreview/report"
 	"github.com/spf13/cobra"
@@ -41,37 +40,16 @@ sha256sum form, for actions/attest (predicate-path, subject-checksums).
 			if err != nil {
 				return fmt.Errorf("--in: %w", err)
 			}
-			name := repopath.Relative()
-			ev, err := evidence.Build(res, evidence.Options{Dir: dir, Name: name})
+			ev, err := evidence.Build(res, evidence.Options{Dir: dir, Name: repopath.Relative()})
 			if err != nil {
 				return fmt.Errorf("evidence: %w", err)
 			}
-			stmt, err := ev.Statement()
-			if err != nil {
-				return fmt.Errorf("evidence: %w", err)
-			}
-			if predicate != "" {
-				data, err := ev.PredicateJSON()
-				if err != nil {
-					return fmt.Errorf("evidence: %w", err)
-				}
-				if err := atomicfile.Write(predicate, data); err != nil {
-					return fmt.Errorf("--predicate: %w", err)
-				}
-			}
-			if checksums != "" {
-				if err := atomicfile.Write(checksums, ev.Checksums()); err != nil {
-					return fmt.Errorf("--checksums: %w", err)
-				}
-			}
-			if output == "" || output == "-" {
-				_, err := cmd.OutOrStdout().Write(stmt)
+			if err := ev.WriteFiles(cmd.OutOrStdout(), output, predicate, checksums); err != nil {
 				return err
 			}
-			if err := atomicfile.Write(output, stmt); err != nil {
-				return fmt.Errorf("--output: %w", err)
+			if output != "" && output != "-" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "qreview: evidence for %d files, verdict %s, in %s\n", len(ev.Subjects), ev.Predicate.Verdict, output)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "qreview: evidence for %d files, verdict %s, in %s\n", len(ev.Subjects), ev.Predicate.Verdict, output)
 			return nil
 		},
 	}

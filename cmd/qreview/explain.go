@@ -18,14 +18,14 @@ Exit status: 0 no finding at or above fail-on, 1 the gate failed, 2 qreview
 could not do its job.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := outputs(f); err != nil {
+			if err := f.out.Check(); err != nil {
 				return err
 			}
 			res, err := review.Explain(cmd.Context(), f.options(cmd, args[1:]), args[0], cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
-			if err := writeResult(cmd.OutOrStdout(), f, res); err != nil {
+			if err := f.out.Write(cmd.OutOrStdout(), res); err != nil {
 				return err
 			}
 			if res.Verdict == "fail" {
@@ -36,8 +36,8 @@ could not do its job.`,
 	}
 	fl := cmd.Flags()
 	f.define(fl)
-	fl.StringArrayVar(&f.format, "format", nil, "output format: text, json, sarif, markdown, html or github; FORMAT=FILE writes it to FILE; repeatable (default text)")
-	fl.StringVarP(&f.output, "output", "o", "", "write the output to FILE instead of standard output")
+	fl.StringArrayVar(&f.out.Formats, "format", nil, "output format: text, json, sarif, markdown, html or github; FORMAT=FILE writes it to FILE; repeatable (default text)")
+	fl.StringVarP(&f.out.Output, "output", "o", "", "write the output to FILE instead of standard output")
 	fl.StringVar(&f.opts.FailOn, "fail-on", "", "lowest severity that fails: error, warning or notice (default from config, else error)")
 	fl.BoolVarP(&f.opts.Verbose, "verbose", "v", false, "say which plans were taken and which one the plan cache runs")
 	return cmd

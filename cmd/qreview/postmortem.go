@@ -1,16 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"time"
 
-	"github.com/qreview/qreview/internal/repopath"
 	"github.com/qreview/qreview/postmortem"
-	"github.com/qreview/qreview/report"
 	"github.com/qreview/qreview/review"
 	"github.com/spf13/cobra"
 )
@@ -29,15 +24,6 @@ their guard fired.`,
 	}
 	cmd.AddCommand(postmortemNewCommand(), postmortemRecordCommand(), postmortemListCommand())
 	return cmd
-}
-
-// postmortemRecords loads the records of postmortemDir.
-func postmortemRecords(dir, configFile string, paths []string) ([]*postmortem.Record, error) {
-	folder, err := review.PostmortemDir(dir, configFile, paths)
-	if err != nil {
-		return nil, err
-	}
-	return postmortem.Load(folder)
 }
 
 func postmortemNewCommand() *cobra.Command {
@@ -82,7 +68,7 @@ empty timeline and five-whys skeleton to fill in. The record is named ID.md
 }
 
 func postmortemRecordCommand() *cobra.Command {
-	var in, commit, date, dir, configFile string
+	var r review.Recording
 	cmd := &cobra.Command{
 		Use:   "record --in RESULT.json [PATH...]",
 		Short: "Append to the postmortems' guard: review action items the evidence that the gate ran",
@@ -95,57 +81,17 @@ the record's query shapes (caught). A commit already recorded on an item is
 not recorded again. Run it in CI after review, on the main branch, and commit
 the records it changes.`,
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			if in == "" {
-				return errors.New("postmortem record: --in RESULT.json is required")
-			}
-			res, err := report.ReadResultFile(in)
-			if err != nil {
-				return fmt.Errorf("--in: %w", err)
-			}
-			if _, err := time.Parse(time.DateOnly, date); err != nil {
-				return fmt.Errorf("--date %q: want YYYY-MM-DD", date)
-			}
-			if commit, err = reviewedCommit(commit); err != nil {
-				return err
-			}
-			recs, err := postmortemRecords(dir, configFile, paths)
-			if err != nil {
-				return err
-			}
-			// Links again with the records as they are now, in case the
-			// review ran without them; findings it linked stay as they are.
-			postmortem.Link(res, recs)
-			// Files as the repository names them: the records are committed.
-			path := repopath.Relative()
-			for i := range res.Findings {
-				res.Findings[i].File = path(res.Findings[i].File)
-			}
-			return postmortem.RecordEvidence(cmd.OutOrStdout(), recs, res, date, commit)
+			r.Paths = paths
+			return review.RecordPostmortems(cmd.OutOrStdout(), r)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&in, "in", "", "the review's JSON result")
-	fl.StringVar(&commit, "commit", "", "the reviewed commit (default GITHUB_SHA, else git rev-parse HEAD)")
-	fl.StringVar(&date, "date", time.Now().Format(time.DateOnly), "the date to record, YYYY-MM-DD")
-	fl.StringVar(&dir, "dir", "", "the postmortems folder (default: the config's postmortems)")
-	fl.StringVar(&configFile, "config", "", "config file (default: .qreview.yaml in PATH or the working directory)")
+	fl.StringVar(&r.In, "in", "", "the review's JSON result")
+	fl.StringVar(&r.Commit, "commit", "", "the reviewed commit (default GITHUB_SHA, else git rev-parse HEAD)")
+	fl.StringVar(&r.Date, "date", time.Now().Format(time.DateOnly), "the date to record, YYYY-MM-DD")
+	fl.StringVar(&r.Dir, "dir", "", "the postmortems folder (default: the config's postmortems)")
+	fl.StringVar(&r.Config, "config", "", "config file (default: .qreview.yaml in PATH or the working directory)")
 	return cmd
-}
-
-// reviewedCommit is the commit the evidence names: given, else GITHUB_SHA,
-// else the HEAD of the git repository qreview runs in.
-func reviewedCommit(commit string) (string, error) {
-	if commit != "" {
-		return commit, nil
-	}
-	if sha := os.Getenv("GITHUB_SHA"); sha != "" {
-		return sha, nil
-	}
-	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
-	if err != nil {
-		return "", errors.New("no commit to record: give --commit, set GITHUB_SHA, or run inside a git repository")
-	}
-	return strings.TrimSpace(string(out)), nil
 }
 
 func postmortemListCommand() *cobra.Command {
@@ -154,7 +100,7 @@ func postmortemListCommand() *cobra.Command {
 		Use:   "list [PATH...]",
 		Short: "List the postmortems, their open action items and how often their guard fired",
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			recs, err := postmortemRecords(dir, configFile, paths)
+			recs, err := review.PostmortemRecords(dir, configFile, paths)
 			if err != nil {
 				return err
 			}

@@ -1,15 +1,14 @@
 package main
 
 import (
+	"github.com/qreview/qreview/internal/outputs"
 	"github.com/qreview/qreview/review"
 	"github.com/spf13/cobra"
 )
 
 type reviewFlags struct {
 	dbFlags
-	output  string
-	format  []string // FORMAT or FORMAT=FILE, repeatable (output.go)
-	comment bool     // post the report on the pull request (output.go)
+	out outputs.Spec // --format, --output, --comment
 }
 
 func reviewCommand() *cobra.Command {
@@ -24,14 +23,14 @@ every query and reports what the rules find.
 Exit status: 0 no finding at or above fail-on, 1 the gate failed, 2 qreview
 could not do its job (bad flags or config, unreadable SQL, no database).`,
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			if _, err := outputs(f); err != nil {
+			if err := f.out.Check(); err != nil {
 				return err
 			}
 			res, err := review.Run(cmd.Context(), f.options(cmd, paths))
 			if err != nil {
 				return err
 			}
-			if err := writeResult(cmd.OutOrStdout(), f, res); err != nil {
+			if err := f.out.Write(cmd.OutOrStdout(), res); err != nil {
 				return err
 			}
 			if res.Verdict == "fail" {
@@ -42,12 +41,12 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 	}
 	fl := cmd.Flags()
 	f.define(fl)
-	fl.StringArrayVar(&f.format, "format", nil, "output format: text, json, sarif, markdown, html or github; FORMAT=FILE writes it to FILE; repeatable (default text, github under GitHub Actions)")
-	fl.BoolVar(&f.comment, "comment", false, "post the Markdown report on the pull request, one comment updated on every run (GitHub Actions; token in GITHUB_TOKEN)")
+	fl.StringArrayVar(&f.out.Formats, "format", nil, "output format: text, json, sarif, markdown, html or github; FORMAT=FILE writes it to FILE; repeatable (default text, github under GitHub Actions)")
+	fl.BoolVar(&f.out.Comment, "comment", false, "post the Markdown report on the pull request, one comment updated on every run (GitHub Actions; token in GITHUB_TOKEN)")
 	fl.StringVar(&f.opts.Base, "base", "", "review only statements in files changed since the merge base with REF (every migration is still applied)")
 	fl.StringVar(&f.opts.Baseline, "baseline", "", "baseline file whose findings do not count (default .qreview/baseline.json when it exists)")
 	fl.StringVar(&f.opts.Approvals, "approvals", "", "DBA approvals file (default .qreview/approvals.yaml when it exists; qreview approve writes it)")
-	fl.StringVarP(&f.output, "output", "o", "", "write the output to FILE instead of standard output")
+	fl.StringVarP(&f.out.Output, "output", "o", "", "write the output to FILE instead of standard output")
 	fl.StringVar(&f.opts.FailOn, "fail-on", "", "lowest severity that fails the gate: error, warning or notice (default from config, else error)")
 	fl.BoolVarP(&f.opts.Verbose, "verbose", "v", false, "say for each parameterized query which plans were taken, which one the plan cache runs and why, and which findings were dropped")
 	return cmd

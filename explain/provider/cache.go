@@ -1,15 +1,18 @@
 package provider
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Cache asks a provider for a seeded database kept by an earlier run with
@@ -174,4 +177,25 @@ func dirSize(path string) int64 {
 		return nil
 	})
 	return total
+}
+
+// WriteCacheList writes the kept local clusters in dir, their sizes and
+// last use, and the committed container clusters when an engine answers.
+func WriteCacheList(ctx context.Context, w io.Writer, dir string) error {
+	entries, err := CacheEntries(dir)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, e := range entries {
+		total += e.Bytes
+		fmt.Fprintf(w, "%s  %6d MB  last used %s\n", e.Path, e.Bytes>>20, time.Unix(e.Mod, 0).Format(time.DateTime))
+	}
+	fmt.Fprintf(w, "%d kept in %s, %d MB in all\n", len(entries), dir, total>>20)
+	if images, err := ListCacheImages(ctx); err == nil {
+		for _, im := range images {
+			fmt.Fprintf(w, "%s  %6d MB  committed %s\n", im.Tag, im.Bytes>>20, im.Created.Format(time.DateTime))
+		}
+	}
+	return nil
 }

@@ -1,4 +1,7 @@
-package main
+// Package outputs writes a review's result in the formats --format asks
+// for: each to standard output or its own file, and the GitHub Actions
+// outputs and pull-request comment.
+package outputs
 
 import (
 	"bytes"
@@ -10,6 +13,13 @@ import (
 	"github.com/qreview/qreview/internal/actions"
 	"github.com/qreview/qreview/report"
 )
+
+// Spec is what --format, --output and --comment ask for.
+type Spec struct {
+	Formats []string // FORMAT or FORMAT=FILE, repeatable
+	Output  string   // the file of the one format given without =FILE
+	Comment bool     // post the Markdown report on the pull request
+}
 
 // output is one --format: what to render and the file it goes to ("" for
 // standard output).
@@ -29,8 +39,8 @@ const formatNames = "text, json, sarif, markdown, html or github"
 // outputs reads --format (FORMAT or FORMAT=FILE, repeatable) and --output
 // (the file of the one format given without =FILE). With no --format,
 // text, or github when running in GitHub Actions.
-func outputs(f *reviewFlags) ([]output, error) {
-	specs := f.format
+func outputs(f Spec) ([]output, error) {
+	specs := f.Formats
 	if len(specs) == 0 {
 		specs = []string{"text"}
 		if os.Getenv("GITHUB_ACTIONS") == "true" {
@@ -51,11 +61,11 @@ func outputs(f *reviewFlags) ([]output, error) {
 			return nil, fmt.Errorf("--format %q: no file after =", spec)
 		case name == "github" && hasFile:
 			return nil, fmt.Errorf("--format %q: github writes annotations to standard output and the job summary and step outputs to the files GitHub Actions names; it takes no =FILE", spec)
-		case !hasFile && name != "github" && f.output != "":
+		case !hasFile && name != "github" && f.Output != "":
 			if outputUsed {
 				return nil, fmt.Errorf("--output names one file, for one format; give the others theirs: --format %s=FILE", name)
 			}
-			file, outputUsed = f.output, true
+			file, outputUsed = f.Output, true
 		}
 		if file == "" {
 			stdout = append(stdout, name)
@@ -69,16 +79,22 @@ func outputs(f *reviewFlags) ([]output, error) {
 	if len(stdout) > 1 {
 		return nil, fmt.Errorf("--format %s and --format %s both write to standard output; give one a file: --format %s=FILE", stdout[0], stdout[1], stdout[1])
 	}
-	if f.output != "" && !outputUsed {
-		return nil, fmt.Errorf("--output %s: no format to write there (github writes to standard output); use --format FORMAT=FILE", f.output)
+	if f.Output != "" && !outputUsed {
+		return nil, fmt.Errorf("--output %s: no format to write there (github writes to standard output); use --format FORMAT=FILE", f.Output)
 	}
 	return outs, nil
 }
 
-// writeResult renders the result in every chosen format: files first, so
+// Check rejects bad --format and --output values before any work is done.
+func (f Spec) Check() error {
+	_, err := outputs(f)
+	return err
+}
+
+// Write renders the result in every chosen format: files first, so
 // that the github format can name them in its step outputs, then standard
 // output, then the pull-request comment when --comment asks for one.
-func writeResult(stdout io.Writer, f *reviewFlags, res *report.Result) error {
+func (f Spec) Write(stdout io.Writer, res *report.Result) error {
 	outs, err := outputs(f)
 	if err != nil {
 		return err
@@ -111,7 +127,7 @@ func writeResult(stdout io.Writer, f *reviewFlags, res *report.Result) error {
 			return err
 		}
 	}
-	if f.comment {
+	if f.Comment {
 		actions.Comment(res, written)
 	}
 	return nil
