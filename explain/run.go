@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -169,7 +170,11 @@ func Limit(ctx context.Context, timeout time.Duration, fn func(context.Context) 
 	limited, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := fn(limited)
-	if err != nil && ctx.Err() == nil && limited.Err() == context.DeadlineExceeded {
+	// The server's statement_timeout and this deadline are the same
+	// length: whichever fires first, the finding must read the same.
+	var sqlErr *SQLError
+	serverTimeout := errors.As(ServerError(err), &sqlErr) && sqlErr.Code == "57014" && strings.Contains(sqlErr.Message, "statement timeout")
+	if err != nil && ctx.Err() == nil && (limited.Err() == context.DeadlineExceeded || serverTimeout) {
 		return &SQLError{Code: "57014", Message: fmt.Sprintf("stopped after %s: the statement ran longer than statement_timeout", timeout)}
 	}
 	return err

@@ -22,7 +22,7 @@ func applyChange(ctx context.Context, tx pgx.Tx, db *provider.Database, ch chang
 	errs map[*analyzer.Statement]error, log func(string, ...any), afterEach func(context.Context, *analyzer.Statement) error) (map[*analyzer.Statement]explain.Measured, error) {
 	log("change: %s", ch.why)
 	measured, failed, err := explain.ApplyMigrations(ctx, tx, ch.migrations, explain.ApplyOptions{
-		StatementTimeout: cfg.StatementTimeout, AfterEach: afterEach, Outside: privileged(db, cfg)})
+		StatementTimeout: cfg.StatementTimeout, AfterEach: afterEach, Outside: privileged(db, cfg, tx)})
 	if err != nil {
 		return nil, err
 	}
@@ -54,12 +54,22 @@ func applyChange(ctx context.Context, tx pgx.Tx, db *provider.Database, ch chang
 	return measured, nil
 }
 
-// privileged applies CREATE EXTENSION as the provider's privileged role,
-// as a DBA does in production (most extensions need a superuser), outside
-// the review's transaction.
-func privileged(db *provider.Database, cfg *config.Config) func(context.Context, *analyzer.Statement) (bool, string, error) {
+// privileged applies CREATE EXTENSION of an extension that is not
+// trusted as the provider's privileged role, as a DBA does in production,
+// outside the review's transaction (a kept database so changed is not
+// kept, or is dropped from the cache). A trusted extension (pg_trgm,
+// citext, hstore, … since PostgreSQL 13) is created by the run role in
+// the review's transaction, and so rolled back with the change.
+func privileged(db *provider.Database, cfg *config.Config, conn explain.DB) func(context.Context, *analyzer.Statement) (bool, string, error) {
 	return func(ctx context.Context, st *analyzer.Statement) (bool, string, error) {
-		if st.Tree.GetCreateExtensionStmt() == nil {
+		ext := st.Tree.GetCreateExtensionStmt()
+		if ext == nil {
+			return false, "", nil
+		}
+		var trusted bool
+		err := conn.QueryRow(ctx, `SELECT coalesce(bool_or(trusted), false) FROM pg_catalog.pg_available_extension_versions WHERE name = $1`,
+			ext.Extname).Scan(&trusted)
+		if err == nil && trusted {
 			return false, "", nil
 		}
 		return true, "created by the provider's privileged role", apply(ctx, nil, db, st, cfg)

@@ -79,7 +79,7 @@ func applyBase(ctx context.Context, conn *pgx.Conn, db *provider.Database, base 
 			return 0, err
 		}
 		_, failed, err := explain.ApplyMigrations(ctx, tx, []*analyzer.Migration{m}, explain.ApplyOptions{
-			StatementTimeout: cfg.StatementTimeout, Outside: privileged(db, cfg)})
+			StatementTimeout: cfg.StatementTimeout, Outside: privileged(db, cfg, conn)})
 		if err != nil {
 			tx.Rollback(context.WithoutCancel(ctx))
 			if ctx.Err() != nil {

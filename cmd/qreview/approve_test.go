@@ -17,7 +17,7 @@ func TestApprovalPassesTheGateUntilTheStatementChangesOrItExpires(t *testing.T) 
 	dir := writeProject(t, map[string]string{
 		"migrations/1_t.up.sql": "CREATE TABLE t (id int PRIMARY KEY, a text);",
 		"queries/q.sql":         "-- name: Star :many\nSELECT * FROM t WHERE id = $1;\n",
-		".qreview.yaml":         "fail-on: notice\n",
+		".qreview.yaml":         "fail-on: notice\nscale: {t: {rows: 1000}}\n",
 	})
 	review := func() result {
 		t.Helper()

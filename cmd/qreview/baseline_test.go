@@ -29,7 +29,7 @@ func TestBaselineLetsAnExistingCodebaseAdoptTheGate(t *testing.T) {
 	dir, _ := gitProject(t, map[string]string{
 		"db/migrations/1_t.up.sql": "CREATE TABLE t (id int PRIMARY KEY, a text);",
 		"db/queries/old.sql":       "-- name: Old :one\nSELECT * FROM t WHERE id = $1;\n",
-		".qreview.yaml":            "fail-on: notice\n",
+		".qreview.yaml":            "fail-on: notice\nscale: {t: {rows: 1000}}\n",
 	})
 	// Written from the project's root; reviewed from its db directory:
 	// the baseline names files from the repository root either way.

@@ -31,6 +31,7 @@ func TestBaseReviewsOnlyWhatChangedOnTheFullSchema(t *testing.T) {
 	dir, git := gitProject(t, map[string]string{
 		"migrations/1_t.up.sql": "CREATE TABLE t (id int PRIMARY KEY, a text);",
 		"queries/old.sql":       "-- name: Old :one\nSELECT * FROM t WHERE id = $1;\n",
+		".qreview.yaml":         "scale: {t: {rows: 1000}}\n",
 	})
 	git("checkout", "-q", "-b", "feature")
 	os.WriteFile(filepath.Join(dir, "migrations/2_b.up.sql"), []byte("SET lock_timeout = '2s';\nALTER TABLE t ADD COLUMN b int;"), 0o644)
