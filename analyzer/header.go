@@ -10,6 +10,7 @@ import (
 //	-- name: GetAuthor :one          sqlc (the :kind says what it returns)
 //	-- name: get-author              yesql, goyesql, dotsql (no :kind)
 //	-- :name get-author :? :1        HugSQL
+//	/* @name getAuthor */             pgtyped (see pgtyped.go)
 //
 // Each header starts a query, whether or not a semicolon ends the one
 // before: these tools split their files at headers, line by line.
@@ -20,6 +21,12 @@ type Header struct {
 	Name    string // GetAuthor, get-author
 	Style   string // HeaderSqlc, HeaderYesql or HeaderHugSQL
 	Command string // sqlc's ":one", HugSQL's ":? :1"; "" for yesql
+
+	// pgtyped's "@param name -> …" expansions, in declared order, and
+	// what is wrong with them, if anything.
+	expansions map[string]expansion
+	order      []string
+	problem    string
 }
 
 const (
@@ -69,14 +76,20 @@ func splitAtHeaders(src string) []chunk {
 	lineStart, number := 0, 1
 	commentRun := -1 // where the run of comment lines just above starts
 	for lineStart <= len(src) {
-		lineEnd := strings.IndexByte(src[lineStart:], '\n')
-		if lineEnd < 0 {
-			lineEnd = len(src)
-		} else {
-			lineEnd += lineStart
+		eol := lineEnd(src, lineStart)
+		line := src[lineStart:eol]
+		h, ok := readHeader(line, number)
+		next, nextNumber := eol+1, number+1
+		if indent := len(line) - len(strings.TrimLeft(line, " \t")); !ok && strings.HasPrefix(line[indent:], "/*") {
+			// A block comment may be a pgtyped header over several lines;
+			// the scan goes on after the line it ends on.
+			end := skipBlockComment(src, lineStart+indent)
+			if h, ok = readPgTypedHeader(src[lineStart+indent:end], number); ok {
+				next = lineEnd(src, end-1) + 1
+				nextNumber = number + strings.Count(src[lineStart:min(next, len(src))], "\n")
+			}
 		}
-		line := src[lineStart:lineEnd]
-		if h, ok := readHeader(line, number); ok {
+		if ok {
 			cut := lineStart
 			if commentRun >= 0 {
 				cut = commentRun
@@ -94,7 +107,7 @@ func splitAtHeaders(src string) []chunk {
 		} else {
 			commentRun = -1
 		}
-		lineStart, number = lineEnd+1, number+1
+		lineStart, number = next, nextNumber
 	}
 	cur.end = len(src)
 	return append(chunks, cur)

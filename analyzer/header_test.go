@@ -137,7 +137,8 @@ SELECT 2
 	want := []string{
 		`q.sql:7:7: syntax error at or near "WHERE" (in query Bad)`,
 		`q.sql:10:8: unterminated quoted string at or near "'oops` + "\n\n" + `" (in query Unterminated)`,
-		`q.sql:14:10: syntax error at or near "%": %order% is a placeholder the application fills in, so the query cannot be planned as written; give the SQL that stands in for it under templates: in .qreview.yaml (e.g. templates: {"%order%": "id"}) (in query Templated)`,
+		`q.sql:14:10: syntax error at or near "%": %order% is a placeholder the application fills in, so the query cannot be planned as written; ` +
+			`give the SQL that stands in for it under templates: in .qreview.yaml (e.g. templates: {"%order%": "id"}) (in query Templated)`,
 	}
 	if got := err.Error(); got != strings.Join(want, "\n") {
 		t.Errorf("error\n%s\nwant\n%s", got, strings.Join(want, "\n"))

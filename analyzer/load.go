@@ -98,7 +98,13 @@ func LoadFiltered(paths []string, filter Filter) (*Source, error) {
 		if role.kind == KindQuery {
 			kept = fillTemplates(kept, filter.Templates)
 		}
-		stmts, err := ParseSQL(file, kept, role.kind)
+		var stmts []*Statement
+		onErrorStop := false
+		if role.kind == KindMigration {
+			stmts, onErrorStop, err = parseMigration(file, kept)
+		} else {
+			stmts, err = ParseSQL(file, kept, role.kind)
+		}
 		var perr *ParseError
 		if errors.As(err, &perr) {
 			// Every file's bad SQL is reported at once, not the first only.
@@ -112,7 +118,7 @@ func LoadFiltered(paths []string, filter Filter) (*Source, error) {
 			src.Queries = append(src.Queries, stmts...)
 			continue
 		}
-		m := &Migration{File: file, Version: role.version, Format: role.format, Statements: stmts, NoTransaction: role.noTx}
+		m := &Migration{File: file, Version: role.version, Format: role.format, Statements: stmts, NoTransaction: role.noTx, OnErrorStop: onErrorStop}
 		if hasDown {
 			m.Rollback = file
 		}

@@ -32,6 +32,9 @@ type Migration struct {
 	// NoTransaction: the file opts out of its tool's transaction
 	// ("-- +goose NO TRANSACTION", "-- migrate:up transaction:false").
 	NoTransaction bool
+	// OnErrorStop: a psql script that sets ON_ERROR_STOP before its first
+	// statement ("\set ON_ERROR_STOP on"), so psql stops at the first error.
+	OnErrorStop bool
 }
 
 var (
@@ -216,7 +219,7 @@ func (m *Migration) Transaction() Transaction {
 // StopsOnError reports whether the tool stops applying m at its first
 // failed statement. Every tool does; psql, which runs plain files, goes on
 // unless told ON_ERROR_STOP.
-func (m *Migration) StopsOnError() bool { return m.Format != FormatPlain }
+func (m *Migration) StopsOnError() bool { return m.Format != FormatPlain || m.OnErrorStop }
 
 // TransactionFix says how a file of m's tool opts a statement out of the
 // transaction, for errors about statements that cannot run in one.

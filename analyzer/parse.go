@@ -32,13 +32,18 @@ var commentName = regexp.MustCompile(`^name:\s*([A-Za-z_][A-Za-z0-9_]*)\b`)
 // (e.g. a migration's down part) must already be blanked by the caller
 // with spaces so that line numbers stay those of the file.
 //
-// A query file is cut at its "-- name:" headers first (see header.go),
-// each named query parsed on its own: a missing semicolon or bad SQL in
-// one does not reach the next, and every bad query is reported. Its sqlc
-// syntax is translated to $n first (see named.go); lines and columns
-// stay those of the file.
+// A query file is cut at its "-- name:" (or pgtyped "/* @name */")
+// headers first (see header.go), each named query parsed on its own: a
+// missing semicolon or bad SQL in one does not reach the next, and every
+// bad query is reported. Its sqlc or pgtyped syntax is translated to $n
+// first (see named.go, pgtyped.go). A migration is read as psql reads a
+// script (see psql.go). Lines and columns stay those of the file.
 func ParseSQL(file, src string, kind Kind) ([]*Statement, error) {
 	lines := newLineIndex(src)
+	if kind == KindMigration {
+		stmts, _, err := parseMigration(file, src)
+		return stmts, err
+	}
 	if kind != KindQuery {
 		return parseChunk(file, src, lines, chunk{start: 0, end: len(src)}, kind)
 	}
@@ -57,6 +62,32 @@ func ParseSQL(file, src string, kind Kind) ([]*Statement, error) {
 	return stmts, nil
 }
 
+// parseMigration parses a migration's text as psql runs it (see
+// psql.go): meta-command lines skipped, each COPY … FROM stdin given its
+// inline rows. onErrorStop: the script sets psql's ON_ERROR_STOP.
+func parseMigration(file, src string) (stmts []*Statement, onErrorStop bool, err error) {
+	lines := newLineIndex(src)
+	script, serr := readPsqlScript(src)
+	if serr != nil {
+		line, col := lines.position(serr.Offset)
+		return nil, false, &ParseError{File: file, Line: line, Column: col, Message: serr.Message}
+	}
+	stmts, err = parseChunk(file, script.sql, lines, chunk{start: 0, end: len(src)}, KindMigration)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, c := range script.copies {
+		semicolonLine := lines.line(c.stmtEnd - 1)
+		for _, st := range stmts {
+			if st.CopyData == nil && st.EndLine == semicolonLine && st.Tree.GetCopyStmt() != nil {
+				st.CopyData = &CopyData{Rows: c.rows, Line: lines.line(c.dataStart), EndLine: lines.line(max(c.dataStart, c.dataEnd-1))}
+				break
+			}
+		}
+	}
+	return stmts, script.onErrorStop, nil
+}
+
 // piece is one statement of a chunk once translated, with the names of
 // its parameters.
 type piece struct {
@@ -67,12 +98,19 @@ type piece struct {
 // translateChunk rewrites the sqlc syntax of each statement of text
 // (split at top-level semicolons: sqlc numbers each statement's
 // parameters from $1).
-func translateChunk(text string) (string, offsetMap, []piece, *MacroError) {
+// A pgtyped query's :name parameters are rewritten instead (pgtyped.go).
+func translateChunk(text string, h *Header) (string, offsetMap, []piece, *MacroError) {
 	var b strings.Builder
 	var edits offsetMap
 	var pieces []piece
 	for _, span := range splitStatements(text) {
-		tr, err := translateNamed(text[span[0]:span[1]])
+		var tr translated
+		var err error
+		if h != nil && h.Style == HeaderPgTyped {
+			tr = translatePgTyped(text[span[0]:span[1]], h)
+		} else {
+			tr, err = translateNamed(text[span[0]:span[1]])
+		}
 		var me *MacroError
 		if errors.As(err, &me) {
 			return "", nil, nil, &MacroError{Offset: span[0] + me.Offset, Message: me.Message}
@@ -96,9 +134,12 @@ func parseChunk(file, src string, lines lineIndex, c chunk, kind Kind) ([]*State
 	if c.header != nil {
 		queryName = c.header.Name
 	}
+	if c.header != nil && c.header.problem != "" {
+		return nil, &ParseError{File: file, Line: c.header.Line, Column: 1, Message: c.header.problem, Query: queryName}
+	}
 	if kind == KindQuery {
 		var merr *MacroError
-		if planned, edits, pieces, merr = translateChunk(text); merr != nil {
+		if planned, edits, pieces, merr = translateChunk(text, c.header); merr != nil {
 			line, col := lines.position(c.start + merr.Offset)
 			return nil, &ParseError{File: file, Line: line, Column: col, Message: merr.Message, Query: queryName}
 		}
@@ -150,9 +191,9 @@ func parseChunk(file, src string, lines lineIndex, c chunk, kind Kind) ([]*State
 			Comments:    comments,
 			Tree:        raw.Stmt,
 		}
-		// A sqlc header names the one statement it stands above; yesql and
-		// HugSQL run all the text under a header as the named query.
-		if c.header != nil && (len(stmts) == 0 || c.header.Style != HeaderSqlc) {
+		// A sqlc or pgtyped header names the one statement it stands above;
+		// yesql and HugSQL run all the text under a header as the named query.
+		if c.header != nil && (len(stmts) == 0 || (c.header.Style != HeaderSqlc && c.header.Style != HeaderPgTyped)) {
 			st.Header, st.Name = c.header, c.header.Name
 		}
 		st.ParamNames = paramNames(pieces, bodyStart, st.Params)

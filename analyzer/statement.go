@@ -38,8 +38,18 @@ type Statement struct {
 	Comments   []Comment
 	Tree       *pg_query.Node
 	Migration  *Migration // the migration it belongs to, for KindMigration
+	// CopyData holds the rows of a COPY … FROM stdin that a psql script
+	// (pg_dump output) gives inline after the statement; nil otherwise.
+	// Load them by running SQL with COPY FROM STDIN fed Rows, as psql does.
+	CopyData *CopyData
 
 	paramUses []ParamUse // ParamUses, once worked out
+}
+
+// CopyData is the inline data of a COPY … FROM stdin, as psql sends it.
+type CopyData struct {
+	Rows          string // the data lines, in the COPY's format (text for pg_dump), without the closing "\."
+	Line, EndLine int    // where they lie in the file, the "\." line included
 }
 
 // Comment is a "--" comment line directly above a statement, where names

@@ -21,7 +21,8 @@ DROP INDEX CONCURRENTLY waits for those queries without blocking new ones
 (squawk's require-concurrent-index-deletion, strong_migrations' "removing an
 index non-concurrently"). It cannot run inside a transaction block (see
 concurrently-in-transaction). An index created earlier in the same migration
-file, or on a table created there, is exempt.
+file, or on a table created there, is exempt, and so is DROP INDEX IF EXISTS
+of an index no earlier migration created (it drops nothing).
 
 Fix:
     DROP INDEX CONCURRENTLY IF EXISTS accounts_status_idx;
@@ -38,7 +39,7 @@ Example: DROP INDEX accounts_status_idx;`,
 		for _, obj := range drop.Objects {
 			index := lastName(obj.GetList().GetItems())
 			table, createdHere := indexTable(in.Tables, m, index)
-			if createdHere || table != "" && m.isNew(table) {
+			if createdHere || table != "" && m.isNew(table) || m.dropsNothing(drop, index) {
 				continue
 			}
 			on := "its table"

@@ -195,6 +195,8 @@ func runFixtures(t *testing.T) []checked {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The queries see the schema as the pipeline's see the migrations.
+		src.Migrations = []*analyzer.Migration{schemaMigration(t)}
 		for _, st := range src.Queries {
 			var judged *explain.Judged
 			var planErr error
@@ -220,6 +222,26 @@ func runFixtures(t *testing.T) []checked {
 		}
 	}
 	return out
+}
+
+// schemaMigration is schema.sql as the one migration the query fixtures'
+// schema came from, so rules that read the migrations (a NOT NULL column)
+// see it.
+func schemaMigration(t *testing.T) *analyzer.Migration {
+	file := filepath.Join(fixtures, "schema.sql")
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts, err := analyzer.ParseSQL(file, string(text), analyzer.KindMigration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &analyzer.Migration{File: file, Format: analyzer.FormatPlain, Statements: stmts}
+	for _, st := range stmts {
+		st.Migration = m
+	}
+	return m
 }
 
 // fixtureInChange: a migration fixture is part of the change under review

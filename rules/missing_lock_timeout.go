@@ -23,7 +23,10 @@ TABLE but VALIDATE CONSTRAINT and DETACH PARTITION … CONCURRENTLY, CREATE INDE
 without CONCURRENTLY, CREATE TRIGGER, DROP, RENAME, TRUNCATE, VACUUM FULL,
 CLUSTER, REINDEX) when no SET lock_timeout comes before
 it in the file. If your migration runner sets lock_timeout for every
-migration, disable this rule.
+migration, disable this rule. A table created earlier in the same file, an
+index made on one, and DROP … IF EXISTS of an object no earlier migration
+created lock nothing anyone waits on and are not reported (a schema file:
+DROP TABLE IF EXISTS s CASCADE; CREATE TABLE s …; CREATE INDEX … ON s).
 
 Fix: start the migration with SET lock_timeout = '2s'; (or SET LOCAL inside a
 transaction) and retry on failure.
@@ -84,6 +87,9 @@ func lockedTable(tree *pg_query.Node, m migrationContext) string {
 			}
 			for _, obj := range v.DropStmt.Objects {
 				name := lastName(obj.GetList().GetItems())
+				if m.dropsNothing(v.DropStmt, name) {
+					continue // IF EXISTS, and nothing made it: no lock to wait for
+				}
 				if v.DropStmt.RemoveType == pg_query.ObjectType_OBJECT_INDEX {
 					// An index locks its table; one this file made is new.
 					table, createdHere := indexTable(nil, m, name)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	pg_query "github.com/pganalyze/pg_query_go/v5"
+	"github.com/qreview/qreview/analyzer"
 )
 
 var nonSargablePredicate = &Rule{
@@ -17,7 +18,9 @@ query looks indexed and works in development; on a large table it is a full scan
 
 This rule looks at WHERE and JOIN … ON conditions in every SELECT, UPDATE and
 DELETE, and reports a function call or cast wrapped around a column that has an
-index when no expression index covers the same expression.
+index when no expression index covers the same expression. Nested calls are
+one finding, on the outermost: to_tsvector(concat(a, b)) is reported, not also
+the concat(a, b) inside it.
 
 Fix: compare the bare column (created_at >= $1::date AND created_at < $1::date +
 1, or store emails lowercased), or create an expression index on exactly the
@@ -27,10 +30,18 @@ Example: SELECT id FROM accounts WHERE lower(email) = lower($1), with a unique
 index on accounts (email): add CREATE INDEX CONCURRENTLY ON accounts (lower(email)).`,
 	Check: func(in *Input, _ Options) []Finding {
 		var out []Finding
+		// conditions visits an expression before the ones inside it:
+		// once to_tsvector(lower(email) || name) is reported, the
+		// lower(email) inside it is the same finding.
+		inside := map[*pg_query.Node]bool{}
 		conditions(in.Statement.Tree, func(s scope, e *pg_query.A_Expr) {
 			for _, operand := range []*pg_query.Node{e.Lexpr, e.Rexpr} {
+				if inside[operand] {
+					continue
+				}
 				if f, ok := nonSargable(s, operand, in); ok {
 					out = append(out, f)
+					analyzer.Walk(operand, func(n *pg_query.Node) { inside[n] = true })
 				}
 			}
 		})

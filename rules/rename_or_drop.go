@@ -20,6 +20,9 @@ that cannot work.
 Reported: ALTER TABLE … RENAME, RENAME COLUMN, DROP COLUMN and DROP TABLE on a
 table not created earlier in the same migration file, and ALTER SCHEMA …
 RENAME and DROP SCHEMA (every table in the schema changes name or goes).
+DROP TABLE IF EXISTS of a table no earlier migration created is not: a schema
+file that starts with DROP TABLE IF EXISTS s CASCADE; CREATE TABLE s … drops
+nothing the application uses.
 Squawk's renaming-column, renaming-table, ban-drop-column and ban-drop-table;
 strong_migrations' removing a column, renaming a column, a table or a schema,
 and creating a table with the force option (a DROP TABLE first).
@@ -69,7 +72,7 @@ Example: ALTER TABLE accounts RENAME COLUMN name TO full_name;`,
 				break
 			}
 			for _, obj := range v.DropStmt.Objects {
-				if table := lastName(obj.GetList().GetItems()); !m.isNew(table) {
+				if table := lastName(obj.GetList().GetItems()); !m.isNew(table) && !m.dropsNothing(v.DropStmt, table) {
 					what = append(what, "DROP TABLE "+table)
 				}
 			}

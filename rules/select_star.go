@@ -19,6 +19,13 @@ position breaks when one is added or dropped.
 Only the columns of the query's result are checked: * inside EXISTS (…) and in
 subqueries is harmless and not reported, and neither is a migration.
 
+In a sqlc query file (a "-- name: X :one" header) the finding is always a
+notice, whatever severity the rule is given: sqlc expands * and sqlc.embed(t)
+into the table's columns when it generates code, so columns added later are
+not read until the code is regenerated, and nothing maps columns by position.
+What remains true is that every current column is fetched and no index-only
+scan is possible.
+
 Fix: name the columns the caller uses.
 
 Example: SELECT * FROM accounts WHERE id = $1.`,
@@ -35,6 +42,14 @@ Example: SELECT * FROM accounts WHERE id = $1.`,
 				star := "*"
 				if len(ref.Fields) > 1 {
 					star = lastName(ref.Fields[:len(ref.Fields)-1]) + ".*"
+				}
+				if h := in.Statement.Header; h != nil && h.Style == analyzer.HeaderSqlc {
+					return []Finding{{
+						Severity:   Notice,
+						Message:    fmt.Sprintf("SELECT %s reads every column the table has when sqlc generates the code, and rules out an index-only scan (sqlc expands it, so columns added later are not read until regenerated)", star),
+						Suggestion: "name the columns the caller uses if it needs few of them",
+						Evidence:   map[string]any{"sqlc": true},
+					}}
 				}
 				return []Finding{{
 					Message:    fmt.Sprintf("SELECT %s reads every column, including ones added later, and rules out an index-only scan", star),

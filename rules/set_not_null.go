@@ -94,12 +94,14 @@ func nullableIndexColumns(in *Input, m migrationContext, table, index string) []
 }
 
 // notNullColumns replays the statements to find which columns of a table
-// are NOT NULL; known is false when no statement creates the table.
+// are NOT NULL (declared so, a primary key column, identity or serial);
+// known is false when no statement creates the table.
 func notNullColumns(stmts []*analyzer.Statement, table string) (notNull map[string]bool, known bool) {
 	notNull = map[string]bool{}
 	column := func(def *pg_query.ColumnDef) {
 		cons := columnConstraints(def)
-		if cons[pg_query.ConstrType_CONSTR_NOTNULL] != nil || cons[pg_query.ConstrType_CONSTR_PRIMARY] != nil {
+		if cons[pg_query.ConstrType_CONSTR_NOTNULL] != nil || cons[pg_query.ConstrType_CONSTR_PRIMARY] != nil ||
+			cons[pg_query.ConstrType_CONSTR_IDENTITY] != nil || serialTypes[lastName(def.GetTypeName().GetNames())] {
 			notNull[def.Colname] = true
 		}
 	}

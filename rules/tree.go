@@ -83,8 +83,9 @@ func walkOwn(n *pg_query.Node, fn func(*pg_query.Node)) {
 // the name its clauses call them (alias or table name), and the clauses
 // that filter rows.
 type scope struct {
-	tables map[string]string
-	quals  []*pg_query.Node // WHERE, and the FROM items whose JOIN … ON filter
+	tables    map[string]string
+	quals     []*pg_query.Node // WHERE, and the FROM items whose JOIN … ON filter
+	outerJoin bool             // a LEFT, RIGHT or FULL JOIN may fill a column with NULL
 }
 
 // scopes lists every SELECT, UPDATE and DELETE in the tree, subqueries
@@ -135,6 +136,9 @@ func newScope(from []*pg_query.Node, where *pg_query.Node, with *pg_query.WithCl
 	s := scope{tables: map[string]string{}}
 	for _, item := range from {
 		walkOwn(item, func(n *pg_query.Node) {
+			if j := n.GetJoinExpr(); j != nil && j.Jointype != pg_query.JoinType_JOIN_INNER {
+				s.outerJoin = true
+			}
 			rv := n.GetRangeVar()
 			if rv == nil || (rv.Schemaname == "" && ctes[rv.Relname]) {
 				return
@@ -303,6 +307,45 @@ func (m migrationContext) isNew(table string) bool {
 		}
 	}
 	return false
+}
+
+// createdBefore reports whether an earlier statement, in this file or an
+// earlier migration, made the named table, view or index (CREATE, or a
+// RENAME to the name).
+func (m migrationContext) createdBefore(name string) bool {
+	for _, st := range m.prior {
+		switch v := st.Tree.Node.(type) {
+		case *pg_query.Node_CreateStmt:
+			if v.CreateStmt.Relation.GetRelname() == name {
+				return true
+			}
+		case *pg_query.Node_CreateTableAsStmt:
+			if v.CreateTableAsStmt.GetInto().GetRel().GetRelname() == name {
+				return true
+			}
+		case *pg_query.Node_ViewStmt:
+			if v.ViewStmt.View.GetRelname() == name {
+				return true
+			}
+		case *pg_query.Node_IndexStmt:
+			if v.IndexStmt.Idxname == name {
+				return true
+			}
+		case *pg_query.Node_RenameStmt:
+			if v.RenameStmt.Newname == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dropsNothing reports a DROP … IF EXISTS of an object no earlier
+// statement made: a schema file that clears the way for its own CREATE
+// (DROP TABLE IF EXISTS s CASCADE; CREATE TABLE s …). As far as the
+// history shows there is nothing to drop, lock or break.
+func (m migrationContext) dropsNothing(drop *pg_query.DropStmt, name string) bool {
+	return drop.MissingOk && !m.createdBefore(name)
 }
 
 // alteredTable returns the table an ALTER TABLE migration statement
