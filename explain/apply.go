@@ -3,6 +3,7 @@ package explain
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -245,7 +246,7 @@ func (a *applier) run(ctx context.Context, st *analyzer.Statement, sql string) (
 	var took time.Duration
 	err = a.limit(ctx, func(ctx context.Context) error {
 		start := time.Now()
-		_, err := a.db.Exec(ctx, sql)
+		err := execStatement(ctx, a.db, st, sql)
 		took = time.Since(start)
 		return ServerError(err)
 	})
@@ -383,4 +384,30 @@ func joinNotes(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// execStatement runs sql, st's text as applied; a COPY … FROM stdin of a
+// pg_dump gets the rows that followed it in the file.
+func execStatement(ctx context.Context, db DB, st *analyzer.Statement, sql string) error {
+	if st.CopyData == nil {
+		_, err := db.Exec(ctx, sql)
+		return err
+	}
+	conn := connOf(db)
+	if conn == nil {
+		return fmt.Errorf("COPY … FROM stdin at %s:%d needs a connection of its own", st.File, st.Line)
+	}
+	_, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(st.CopyData.Rows), sql)
+	return err
+}
+
+// connOf is the connection under db, nil when it has none.
+func connOf(db DB) *pgx.Conn {
+	switch d := db.(type) {
+	case *pgx.Conn:
+		return d
+	case pgx.Tx:
+		return d.Conn()
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -42,6 +43,10 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []
 		return nil, err
 	}
 	log("applied %d migrations (%d statements) in %s", len(base), applied, since(phase))
+	failed := baseFailures(base, errs)
+	for _, f := range failed {
+		log("warning: %s", f)
+	}
 
 	phase = time.Now()
 	progress, waitProgress := newProgress(logw)
@@ -50,6 +55,10 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if len(failed) > 0 { // the likely cause of a table the profile cannot find
+			return nil, fmt.Errorf("%s: %w (and %d statements of the deployed migrations failed, the first: %s)",
+				orDefault(cfg.Path, "scale profile"), err, len(failed), failed[0])
 		}
 		return nil, fmt.Errorf("%s: %w", orDefault(cfg.Path, "scale profile"), err)
 	}
@@ -129,4 +138,17 @@ func schemaSQL(migrations []*analyzer.Migration) []string {
 		sql = append(sql, st.SQL)
 	}
 	return sql
+}
+
+// baseFailures says, in apply order, which statements of the deployed
+// history the scratch database rejected: what their tool applies after
+// them in the same file is missing from the schema too.
+func baseFailures(base []*analyzer.Migration, errs map[*analyzer.Statement]error) []string {
+	var out []string
+	for _, st := range statementsOf(base) {
+		if err := errs[st]; err != nil && !errors.As(err, new(*explain.NotApplied)) {
+			out = append(out, fmt.Sprintf("%s:%d (deployed history) failed on the scratch database: %v", st.File, st.Line, err))
+		}
+	}
+	return out
 }

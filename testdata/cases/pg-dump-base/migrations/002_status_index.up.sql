@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY subscriptions_status_idx ON subscriptions (status);
