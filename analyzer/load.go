@@ -41,8 +41,9 @@ func Load(paths []string) (*Source, error) {
 type Filter struct {
 	Include, Exclude []string
 	// Templates are placeholders the application fills in before it runs
-	// a query (listmonk's %order%, fmt's %s), with the SQL that stands in
-	// for them in review (config templates:). Query files only.
+	// a query or a migration (listmonk's %order%, fmt's %s, river's
+	// /* TEMPLATE: schema */), with the SQL that stands in for them in
+	// review (config templates:).
 	Templates map[string]string
 }
 
@@ -95,9 +96,7 @@ func LoadFiltered(paths []string, filter Filter) (*Source, error) {
 		if role.up != nil {
 			kept, hasDown = role.up(text)
 		}
-		if role.kind == KindQuery {
-			kept = fillTemplates(kept, filter.Templates)
-		}
+		kept = fillTemplates(kept, filter.Templates)
 		var stmts []*Statement
 		onErrorStop := false
 		if role.kind == KindMigration {
