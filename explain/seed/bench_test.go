@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,4 +136,89 @@ func peakRSSMB(b *testing.B) float64 {
 	}
 	b.Fatal("no VmHWM in /proc/self/status")
 	return 0
+}
+
+// BenchmarkSeedTiedColumns loads QREVIEW_BENCH_ROWS rows into a table
+// whose CHECK ties finished_at to state (the follower's value is derived
+// from the leader's per row) and into the same table without the CHECK,
+// on the same cluster in the same run, and reports both rates and their
+// ratio: what meeting the CHECK costs.
+func BenchmarkSeedTiedColumns(b *testing.B) {
+	ctx := context.Background()
+	rows := benchRows(b)
+	const table = `CREATE TYPE job_state AS ENUM ('available', 'running', 'completed', 'cancelled', 'discarded');
+		CREATE TABLE job (id bigserial PRIMARY KEY, state job_state NOT NULL, kind text NOT NULL, finalized_at timestamptz%s)`
+	const tie = `, CHECK ((finalized_at IS NULL AND state NOT IN ('completed', 'cancelled', 'discarded'))
+		OR (finalized_at IS NOT NULL AND state IN ('completed', 'cancelled', 'discarded')))`
+	var free, tied time.Duration
+	for i := 0; i < b.N; i++ {
+		for _, t := range []struct {
+			check string
+			took  *time.Duration
+		}{{"", &free}, {tie, &tied}} {
+			dsn, _ := benchDB(b, fmt.Sprintf("bench_tied_%d_%d", i, len(t.check)), fmt.Sprintf(table, t.check))
+			start := time.Now()
+			if _, err := Load(ctx, dsn, Profile{"job": {Rows: rows}}, nil); err != nil {
+				b.Fatal(err)
+			}
+			*t.took += time.Since(start)
+		}
+	}
+	perSecond := func(d time.Duration) float64 { return float64(rows) * float64(b.N) / d.Seconds() }
+	b.ReportMetric(perSecond(free), "free-rows/s")
+	b.ReportMetric(perSecond(tied), "tied-rows/s")
+	b.ReportMetric(perSecond(tied)/perSecond(free), "x-free")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkGenerateRows times the generators alone, with no COPY and no
+// server work: the shop schema's rows (customers, and orders drawing
+// their customers) made as the load makes them. It reports the process's
+// CPU time per row, which stays comparable on a machine too busy (other
+// processes on the same cores) for load rates and wall time to be.
+func BenchmarkGenerateRows(b *testing.B) {
+	ctx := context.Background()
+	_, conn := benchDB(b, "bench_generate", shopSchema)
+	tables, err := ReadSchema(ctx, conn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := newPlanner(tables, Profile{"customers": {Rows: 100_000}, "orders": {Rows: 1_000_000}}, 0)
+	if err := p.readExisting(ctx, conn); err != nil {
+		b.Fatal(err)
+	}
+	var jobs []*job
+	for _, level := range p.levels() {
+		for _, name := range level {
+			j, err := p.job(tables[name])
+			if err != nil {
+				b.Fatal(err)
+			}
+			jobs = append(jobs, j)
+		}
+	}
+	b.ResetTimer()
+	cpuBefore := cpuTime(b)
+	var rows int64
+	for i := 0; i < b.N; i++ {
+		for _, j := range jobs {
+			src := &rowSource{gens: j.gens, rows: j.rows, row: make([]any, len(j.gens)), i: -1}
+			for src.Next() {
+				if _, err := src.Values(); err != nil {
+					b.Fatal(err)
+				}
+				rows++
+			}
+		}
+	}
+	b.ReportMetric(float64((cpuTime(b)-cpuBefore).Nanoseconds())/float64(rows), "cpu-ns/row")
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

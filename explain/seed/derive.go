@@ -18,6 +18,10 @@ type Bounds struct {
 	Default  *string  // DEFAULT of a constant
 	// MinLen, MaxLen: CHECK (length(col) >= n), char_length(col) <= n.
 	MinLen, MaxLen int
+	// Opaque: a CHECK on the column says more than the above (a pattern,
+	// a function, other columns), so only values it was seen to accept
+	// (the default, the profile's) are safe.
+	Opaque bool
 }
 
 // readBounds fills each column's Bounds from its single-column CHECK
@@ -35,6 +39,11 @@ func readBounds(ctx context.Context, conn *pgx.Conn, tables map[string]*Table) e
 		JOIN pg_constraint c ON c.contypid = a.atttypid AND c.contype = 'c'
 		WHERE a.attnum > 0 AND NOT a.attisdropped
 		UNION ALL
+		SELECT `+qualified("c.conrelid")+`, a.attname, 'tied', '', ''
+		FROM pg_constraint c
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+		WHERE c.contype = 'c' AND cardinality(c.conkey) > 1
+		UNION ALL
 		SELECT `+qualified("d.adrelid")+`, a.attname, 'default', pg_get_expr(d.adbin, d.adrelid), a.attname
 		FROM pg_attrdef d
 		JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum AND a.attgenerated = ''`)
@@ -50,8 +59,13 @@ func readBounds(ctx context.Context, conn *pgx.Conn, tables map[string]*Table) e
 		if col == nil {
 			continue
 		}
+		if kind == "tied" {
+			col.Bounds.Opaque = true
+			continue
+		}
 		expr, err := parseExpr(strings.TrimSuffix(strings.TrimPrefix(def, "CHECK "), " NOT VALID"))
 		if err != nil {
+			col.Bounds.Opaque = col.Bounds.Opaque || kind == "check"
 			continue // an expression we cannot read constrains nothing we generate
 		}
 		if kind == "default" {
@@ -60,7 +74,9 @@ func readBounds(ctx context.Context, conn *pgx.Conn, tables map[string]*Table) e
 			}
 			continue
 		}
-		col.Bounds.check(expr, subject)
+		if !col.Bounds.check(expr, subject) {
+			col.Bounds.Opaque = true
+		}
 	}
 	return rows.Err()
 }
@@ -77,26 +93,28 @@ func parseExpr(expr string) (*pg_query.Node, error) {
 	return targets[0].GetResTarget().GetVal(), nil
 }
 
-// check narrows b by one CHECK expression on column.
-func (b *Bounds) check(n *pg_query.Node, column string) {
+// check narrows b by one CHECK expression on column, and says whether
+// it read all of it.
+func (b *Bounds) check(n *pg_query.Node, column string) bool {
 	if and := n.GetBoolExpr(); and != nil && and.Boolop == pg_query.BoolExprType_AND_EXPR {
+		all := true
 		for _, arg := range and.Args {
-			b.check(arg, column)
+			all = b.check(arg, column) && all
 		}
-		return
+		return all
 	}
 	e := n.GetAExpr()
 	if e == nil || len(e.Name) != 1 {
-		return
+		return false
 	}
 	op := e.Name[0].GetString_().GetSval()
 	left, right := e.Lexpr, e.Rexpr
 	if b.length(left, right, op, column) || b.length(right, left, flip[op], column) {
-		return
+		return true
 	}
 	if !isColumn(left, column) {
 		if !isColumn(right, column) || e.Kind != pg_query.A_Expr_Kind_AEXPR_OP {
-			return
+			return false
 		}
 		left, right, op = right, left, flip[op] // 0 < col is col > 0
 	}
@@ -104,17 +122,20 @@ func (b *Bounds) check(n *pg_query.Node, column string) {
 	case pg_query.A_Expr_Kind_AEXPR_OP:
 		v, ok := number(right)
 		if !ok {
-			return
+			return false
 		}
 		switch op {
 		case ">", ">=":
 			b.Min = maxPtr(b.Min, v, op == ">")
 		case "<", "<=":
 			b.Max = minPtr(b.Max, v, op == "<")
+		default:
+			return false
 		}
+		return true
 	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_IN:
 		if op != "=" {
-			return
+			return false
 		}
 		items := right.GetAArrayExpr().GetElements()
 		if items == nil {
@@ -124,11 +145,12 @@ func (b *Bounds) check(n *pg_query.Node, column string) {
 		for _, item := range items {
 			v, ok := constant(item)
 			if !ok {
-				return
+				return false
 			}
 			values = append(values, v)
 		}
 		b.Values = values
+		return true
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN:
 		if items := right.GetList().GetItems(); len(items) == 2 {
 			if lo, ok := number(items[0]); ok {
@@ -137,8 +159,10 @@ func (b *Bounds) check(n *pg_query.Node, column string) {
 			if hi, ok := number(items[1]); ok {
 				b.Max = minPtr(b.Max, hi, false)
 			}
+			return true
 		}
 	}
+	return false
 }
 
 // length reads "length(col) op n" (char_length, character_length too)

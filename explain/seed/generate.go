@@ -46,7 +46,11 @@ const timeSpan = 2 * 365 * 24 * time.Hour
 
 // columnGen derives a column's generator from its profile and the schema.
 func (p *planner) columnGen(t *Table, c *Column) (gen, error) {
-	cp := p.columnProfile(t, c)
+	return p.columnGenWith(t, c, p.columnProfile(t, c))
+}
+
+// columnGenWith is columnGen with the column's profile given.
+func (p *planner) columnGenWith(t *Table, c *Column, cp ColumnProfile) (gen, error) {
 	key := fmt.Sprintf("scale.%s.columns.%s", t.Name, c.Name)
 	seed := seedOf(t.Name, c.Name)
 	base, err := p.valueGen(t, c, cp, seed, key)
@@ -83,12 +87,41 @@ func (p *planner) valueGen(t *Table, c *Column, cp ColumnProfile, seed uint64, k
 		return p.listGen(c, c.Bounds.Values, nil, seed, key)
 	case len(c.Enum) > 0:
 		return p.listGen(c, c.Enum, nil, seed, key)
+	case c.Bounds.Default != nil && saysNothing(cp) && p.varies(t, c) && c.BaseType != "bool" && !c.Bounds.Opaque:
+		return p.variedDefaultGen(t, c, cp, seed, key)
 	case c.Bounds.Default != nil && saysNothing(cp):
 		// A constant default and nothing else said: the value the
 		// application gets when it does not set the column.
 		return p.listGen(c, []string{*c.Bounds.Default}, nil, seed, key)
 	}
 	return p.typeGen(t, c, cp, seed, key)
+}
+
+// defaultShare is the share of rows that keep an indexed column's
+// constant default.
+const defaultShare = 0.05
+
+// variedDefaultGen gives an indexed (or filtered) column with a constant default (a
+// title defaulting to the empty string, indexed on (title, year)) its
+// default on a few rows only: on every row it would make the index useless, and
+// the review would report a seq scan production does not run. Booleans,
+// and columns a CHECK constrains in ways not read, keep their default.
+func (p *planner) variedDefaultGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key string) (gen, error) {
+	def, err := p.listGen(c, []string{*c.Bounds.Default}, nil, seed, key)
+	if err != nil {
+		return nil, err
+	}
+	other, err := p.typeGen(t, c, cp, seed, key)
+	if err != nil || other == nil {
+		return def, nil // the type gives nothing else: the default it is
+	}
+	shareSeed := seed ^ 0x64656661756c74
+	return func(i int64) any {
+		if unit(shareSeed, i) < defaultShare {
+			return def(i)
+		}
+		return other(i)
+	}, nil
 }
 
 // saysNothing: the profile shapes no values (it may give null_fraction).
@@ -617,15 +650,23 @@ func (p *planner) refGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key
 	parentRows, parent := p.parentKeys(c.Ref)
 	if parentRows == 0 {
 		if !c.NotNull {
-			return nil, nil
+			return nil, nil // no parent row yet (the nullable side of a cycle, or a parent left empty)
+		}
+		if p.rows(c.Ref.Table) > 0 {
+			return nil, fmt.Errorf("%s: %s.%s references %s, whose rows are generated after it (a cycle of NOT NULL foreign keys): give %s.%s \"values\" that exist in %s",
+				key, t.Name, c.Name, c.Ref.Table, t.Name, c.Name, c.Ref.Table)
 		}
 		return nil, fmt.Errorf("%s: %s.%s references %s, which gets no rows: give scale.%s.rows",
 			key, t.Name, c.Name, c.Ref.Table, c.Ref.Table)
 	}
+	self := c.Ref.Table == t.Name && p.rows(t.Name) > 0 && p.gens[t.Name][c.Ref.Column] != nil
 	if p.unique(t, c) { // one-to-one: row i takes parent row i
 		if p.rows(t.Name) > parentRows {
 			return nil, fmt.Errorf("scale.%s.rows: %s.%s is a unique reference to %s, which gets only %d rows: raise scale.%s.rows",
 				t.Name, t.Name, c.Name, c.Ref.Table, parentRows, c.Ref.Table)
+		}
+		if self {
+			return selfChain(parent, parentRows, c.NotNull), nil
 		}
 		return func(i int64) any { return parent(i) }, nil
 	}
@@ -640,7 +681,42 @@ func (p *planner) refGen(t *Table, c *Column, cp ColumnProfile, seed uint64, key
 		// their frequencies go to the first parent rows instead.
 		pick = mcvPicker(cp.MCV, pick, seed)
 	}
+	if self {
+		return selfTree(parent, pick, c.NotNull), nil
+	}
 	return func(i int64) any { return parent(pick(i)) }, nil
+}
+
+// selfTree points each row at an earlier row of its own table, so that
+// no row is its own parent (CHECK (id <> parent_id) holds) and the rows
+// form trees, as parent_id columns do. The first row is a root: NULL, or
+// itself when the column is NOT NULL.
+func selfTree(parent func(int64) any, pick func(int64) int64, notNull bool) gen {
+	return func(i int64) any {
+		k := pick(i)
+		if k >= i {
+			if i == 0 && !notNull {
+				return nil
+			}
+			k %= max(i, 1)
+		}
+		return parent(k)
+	}
+}
+
+// selfChain is selfTree for a unique self-reference (previous_id): row
+// i takes row i-1, the first row NULL, or when the column is NOT NULL
+// the last row.
+func selfChain(parent func(int64) any, rows int64, notNull bool) gen {
+	return func(i int64) any {
+		if i == 0 {
+			if !notNull {
+				return nil
+			}
+			return parent(rows - 1)
+		}
+		return parent(i - 1)
+	}
 }
 
 // mcvPicker gives index k the frequency of the k-th most common value and

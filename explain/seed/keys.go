@@ -28,7 +28,7 @@ func (p *planner) planKeys(t *Table) error {
 	var planned [][]string // column sets of the keys kept by combination
 	for _, k := range t.Keys {
 		rows := p.rows(t.Name)
-		if p.keyHeld(t, k, planned) {
+		if p.keyHeld(t, k, planned) || p.nullKeyRef(t, k) {
 			continue
 		}
 		if c := p.freeColumn(t, k, rows); c != nil {
@@ -80,6 +80,23 @@ func (p *planner) keyHeld(t *Table, k Key, planned [][]string) bool {
 	return false
 }
 
+// nullKeyRef leaves NULL a nullable foreign key of k whose parent has
+// no rows to point at (yet: the nullable side of a foreign-key cycle is
+// generated before its parent): NULLs never collide, so k holds.
+func (p *planner) nullKeyRef(t *Table, k Key) bool {
+	for _, name := range k.Columns {
+		c := t.column(name)
+		if c == nil || c.Ref == nil || c.Ref.Table == t.Name || c.NotNull || len(p.columnProfile(t, c).Values) > 0 {
+			continue // a self-reference points at the table's own rows
+		}
+		if n, _ := p.parentKeys(c.Ref); n == 0 {
+			p.gens[t.Name][c.Name] = func(int64) any { return nil }
+			return true
+		}
+	}
+	return false
+}
+
 // freeColumn is the last column of k whose values the generator can make
 // unique per row, if any: (org_id, slug) makes slug unique.
 func (p *planner) freeColumn(t *Table, k Key, rows int64) *Column {
@@ -89,6 +106,9 @@ func (p *planner) freeColumn(t *Table, k Key, rows int64) *Column {
 			continue // generated (PostgreSQL computes it) or already combined
 		}
 		cp := p.columnProfile(t, c)
+		if c.Ref != nil && c.Ref.Table == t.Name && p.byRow[t.Name][c.Ref.Column] && len(cp.Values) == 0 {
+			return c // previous_id UNIQUE REFERENCES versions (id): a chain of the table's rows
+		}
 		if c.Ref != nil || len(cp.Values) > 0 || len(c.Enum) > 0 || len(c.Bounds.Values) > 0 || c.Elem != nil {
 			continue
 		}

@@ -47,6 +47,12 @@ type Options struct {
 	// AssumedRows is every table's size when the profile is empty (config
 	// "scale-default-rows"); 0 means DefaultAssumedRows.
 	AssumedRows int64
+	// Vary names columns ("table.column", or "column" in any table) that
+	// the reviewed queries filter on or the change's migrations index: a
+	// constant DEFAULT there gets varied values, as it does on columns the
+	// schema already indexes, unless the profile pins them. It changes
+	// the rows: CacheKeyFor includes it.
+	Vary []string
 }
 
 // Load is LoadWith with only a progress.
@@ -78,7 +84,11 @@ func LoadWith(ctx context.Context, dsn string, profile Profile, opts Options) ([
 		return nil, err
 	}
 	p := newPlanner(tables, profile, opts.AssumedRows)
+	p.vary = opts.Vary
 	if err := p.readExisting(ctx, conn); err != nil {
+		return nil, err
+	}
+	if err := p.missingParents(); err != nil {
 		return nil, err
 	}
 	var jobs []*job
@@ -179,22 +189,25 @@ func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {
 
 // levels orders tables so that every table comes after the tables its
 // foreign keys point to; tables of one level do not depend on each other.
+// A foreign-key cycle is broken on a side that may be NULL (a cycle
+// through NOT NULL keys only, at the table met first): that side is
+// generated before its parent and left NULL, unless the migrations gave
+// the parent rows to point at.
 func (p *planner) levels() [][]string {
+	edges := p.hardEdges()
 	level := map[string]int{}
 	var depth func(name string, seen map[string]bool) int
 	depth = func(name string, seen map[string]bool) int {
 		if l, ok := level[name]; ok {
 			return l
 		}
-		if seen[name] { // a foreign key cycle: break it here
+		if seen[name] { // a cycle of NOT NULL foreign keys: break it here
 			return 0
 		}
 		seen[name] = true
 		d := 0
-		for _, parent := range p.tables[name].parents() {
-			if parent != name && p.tables[parent] != nil {
-				d = max(d, depth(parent, seen)+1)
-			}
+		for _, parent := range edges[name] {
+			d = max(d, depth(parent, seen)+1)
 		}
 		level[name] = d
 		return d
@@ -208,6 +221,64 @@ func (p *planner) levels() [][]string {
 		out[d] = append(out[d], name)
 	}
 	return out
+}
+
+// hardEdges are the foreign keys (child → parents) that order the
+// generation: all but self-references and the nullable ones that close
+// a cycle.
+func (p *planner) hardEdges() map[string][]string {
+	type edge struct {
+		parent   string
+		nullable bool
+	}
+	all := map[string][]edge{}
+	for name, t := range p.tables {
+		for _, c := range t.Columns {
+			if c.Ref != nil && c.Ref.Table != name && p.tables[c.Ref.Table] != nil {
+				all[name] = append(all[name], edge{c.Ref.Table, !c.NotNull})
+			}
+		}
+		for _, r := range t.RowRefs {
+			if r.Table == name || p.tables[r.Table] == nil {
+				continue
+			}
+			nullable := false
+			for _, col := range r.Columns {
+				if c := t.column(col); c != nil && !c.NotNull {
+					nullable = true
+				}
+			}
+			all[name] = append(all[name], edge{r.Table, nullable})
+		}
+	}
+	reaches := func(from, to string) bool {
+		seen := map[string]bool{from: true}
+		stack := []string{from}
+		for len(stack) > 0 {
+			at := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if at == to {
+				return true
+			}
+			for _, e := range all[at] {
+				if !seen[e.parent] {
+					seen[e.parent] = true
+					stack = append(stack, e.parent)
+				}
+			}
+		}
+		return false
+	}
+	hard := map[string][]string{}
+	for child, es := range all {
+		for _, e := range es {
+			if e.nullable && reaches(e.parent, child) {
+				continue // closes a cycle and may be NULL: the cycle breaks here
+			}
+			hard[child] = append(hard[child], e.parent)
+		}
+	}
+	return hard
 }
 
 // job is one table's load: its columns and their generators.
@@ -248,6 +319,9 @@ func (p *planner) job(t *Table) (*job, error) {
 		if g != nil {
 			p.gens[t.Name][c.Name] = g
 		}
+	}
+	if err := p.planTies(t); err != nil {
+		return nil, err
 	}
 	for _, c := range t.Columns { // COPY in table order
 		if g := p.gens[t.Name][c.Name]; g != nil {

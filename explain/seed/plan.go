@@ -38,6 +38,9 @@ type planner struct {
 	// existingKeys are the values a referenced column holds in the
 	// migrations' rows, for children of a parent that gets no new rows.
 	existingKeys map[string][]any
+	// vary is Options.Vary: columns whose constant default must not fill
+	// every row.
+	vary []string
 }
 
 func newPlanner(tables map[string]*Table, profile Profile, assumedRows int64) *planner {
@@ -77,6 +80,12 @@ func (p *planner) columnProfile(t *Table, c *Column) ColumnProfile {
 		return *tp.Columns[c.Name]
 	}
 	return ColumnProfile{}
+}
+
+// varies: the column's constant default would make an index on it, or a
+// filter on it, see one value: an index has it, or Options.Vary names it.
+func (p *planner) varies(t *Table, c *Column) bool {
+	return c.Indexed || contains(p.vary, t.Name+"."+c.Name) || contains(p.vary, c.Name)
 }
 
 // unique: the column takes a new value on every row.

@@ -120,7 +120,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // GeneratorVersion changes whenever the rows generated for a profile
 // change, so that kept databases seeded by an older qreview are not reused.
-const GeneratorVersion = "seed/2"
+const GeneratorVersion = "seed/3"
 
 // CacheKey identifies a seeded database: the schema it was built from,
 // the profile and the generator, with the default assumed size.
@@ -132,6 +132,13 @@ func CacheKey(schema []string, p Profile) string {
 // assumedRows (0: DefaultAssumedRows), which sizes the tables when the
 // profile is empty.
 func CacheKeyWith(schema []string, p Profile, assumedRows int64) string {
+	return CacheKeyFor(schema, p, Options{AssumedRows: assumedRows})
+}
+
+// CacheKeyFor is CacheKey for a load with opts: the options that change
+// the rows (AssumedRows, Vary) are part of it.
+func CacheKeyFor(schema []string, p Profile, opts Options) string {
+	assumedRows := opts.AssumedRows
 	if assumedRows <= 0 {
 		assumedRows = DefaultAssumedRows
 	}
@@ -139,6 +146,11 @@ func CacheKeyWith(schema []string, p Profile, assumedRows int64) string {
 	h.Write([]byte(GeneratorVersion + "\x00" + p.Hash() + "\x00"))
 	if len(p) == 0 {
 		fmt.Fprintf(h, "assumed %d\x00", assumedRows)
+	}
+	if len(opts.Vary) > 0 {
+		vary := append([]string(nil), opts.Vary...)
+		sort.Strings(vary)
+		fmt.Fprintf(h, "vary %q\x00", vary)
 	}
 	for _, sql := range schema {
 		h.Write([]byte(sql + "\x00"))

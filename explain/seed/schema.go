@@ -26,6 +26,9 @@ type Column struct {
 	// Spans are the partitions' bounds when the table is range-partitioned
 	// on this column: every value must fall in one of them.
 	Spans []Span
+	// Indexed: an index (unique or not) has the column among its keys or
+	// in its expressions, so queries look rows up by its values.
+	Indexed bool
 }
 
 // Span is one range partition's [Lo, Hi); an empty end is unbounded
@@ -50,6 +53,7 @@ type Table struct {
 	Columns     []*Column
 	Keys        []Key
 	RowRefs     []RowRef // foreign keys of several columns
+	Ties        []Tie    // CHECKs on two columns
 	Partitioned bool
 }
 
@@ -102,8 +106,9 @@ func ReadSchema(ctx context.Context, conn *pgx.Conn) (map[string]*Table, error) 
 		JOIN pg_type bt ON bt.oid = b.bt
 		LEFT JOIN base eb ON bt.typcategory = 'A' AND eb.oid = bt.typelem
 		LEFT JOIN pg_type et ON et.oid = eb.bt
-		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't'
 		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+		  AND n.nspname NOT LIKE 'pg_temp%'
 		ORDER BY 1, 2, a.attnum`)
 	if err != nil {
 		return nil, fmt.Errorf("read schema: %w", err)
@@ -131,7 +136,7 @@ func ReadSchema(ctx context.Context, conn *pgx.Conn) (map[string]*Table, error) 
 		return nil, fmt.Errorf("read schema: %w", err)
 	}
 	for _, read := range []func(context.Context, *pgx.Conn, map[string]*Table) error{
-		readForeignKeys, readRowRefs, readKeys, readExclusions, readPartitions, readBounds,
+		readForeignKeys, readRowRefs, readKeys, readIndexed, readExclusions, readPartitions, readBounds, readTies,
 	} {
 		if err := read(ctx, conn, tables); err != nil {
 			return nil, err
@@ -225,6 +230,36 @@ func readKeys(ctx context.Context, conn *pgx.Conn, tables map[string]*Table) err
 			}
 		}
 		t.Keys = append(t.Keys, Key{Name: name, Columns: columns})
+	}
+	return rows.Err()
+}
+
+// readIndexed marks the columns indexes look rows up by: their key
+// columns and the columns their expressions use.
+func readIndexed(ctx context.Context, conn *pgx.Conn, tables map[string]*Table) error {
+	rows, err := conn.Query(ctx, `
+		SELECT `+qualified("i.indrelid")+`, a.attname::text
+		FROM pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+		JOIN pg_attribute a ON a.attnum = k.n
+		WHERE a.attrelid = i.indrelid AND k.o <= i.indnkeyatts
+		UNION
+		SELECT `+qualified("i.indrelid")+`, a.attname::text
+		FROM pg_index i
+		JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
+		     AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
+		JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+		WHERE i.indexprs IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("read indexes: %w", err)
+	}
+	for rows.Next() {
+		var table, column string
+		if err := rows.Scan(&table, &column); err != nil {
+			return fmt.Errorf("read indexes: %w", err)
+		}
+		if col := tables[table].column(column); col != nil {
+			col.Indexed = true
+		}
 	}
 	return rows.Err()
 }

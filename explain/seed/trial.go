@@ -111,7 +111,7 @@ func explainRefusal(ctx context.Context, conn *pgx.Conn, j *job, err error) erro
 		return fmt.Errorf("seed %s: the generated rows break the schema: %s: give the columns involved \"values\" (scale.%s.columns.<column>.values)",
 			j.table.Name, what, j.table.Name)
 	}
-	var names, keys string
+	var names, keys, columnKeys string
 	for i, c := range columns {
 		sep := ""
 		if i > 0 {
@@ -119,6 +119,13 @@ func explainRefusal(ctx context.Context, conn *pgx.Conn, j *job, err error) erro
 		}
 		names += sep + j.table.Name + "." + c
 		keys += sep + "scale." + j.table.Name + ".columns." + c + ".values"
+		columnKeys += sep + "scale." + j.table.Name + ".columns." + c
+	}
+	if pgErr.Code == "23514" && len(columns) > 1 && pgErr.ConstraintName != "" {
+		// Values given to each column alone cannot meet a CHECK that ties
+		// them unless they meet it in every combination.
+		return fmt.Errorf("seed: %s: the generated values break the schema: %s: CHECK %s ties these columns, and qreview cannot read how: "+
+			"give them values or ranges that meet it whatever the other columns hold (%s)", names, what, pgErr.ConstraintName, columnKeys)
 	}
 	return fmt.Errorf("seed: %s: the generated values break the schema: %s: give %s", names, what, keys)
 }
