@@ -125,7 +125,7 @@ func Load(ctx context.Context, f LoadOptions) (_ *LoadResult, err error) {
 		f.Database.NoCache = true
 	}
 
-	sd, err := startSeeded(ctx, f.Database, cfg, ch.base, logw)
+	sd, err := startSeeded(ctx, f.Database, cfg, ch, logw)
 	if err != nil {
 		return nil, err
 	}

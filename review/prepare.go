@@ -22,7 +22,7 @@ import (
 // by an earlier run with the same schema, profile and server) has both
 // already. A migration the server rejects is recorded in errs and the
 // rest go on; such a database is not kept.
-func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []*analyzer.Migration, cfg *config.Config,
+func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []*analyzer.Migration, load seed.Options, cfg *config.Config,
 	errs map[*analyzer.Statement]error, logw io.Writer) ([]seed.Loaded, error) {
 	log := logTo(logw)
 	var loaded []seed.Loaded
@@ -50,7 +50,8 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []
 
 	phase = time.Now()
 	progress, waitProgress := newProgress(logw)
-	loaded, err = seed.LoadWith(ctx, db.DSN, cfg.Scale, seed.Options{Progress: progress, AssumedRows: cfg.ScaleDefaultRows})
+	load.Progress = progress
+	loaded, err = seed.LoadWith(ctx, db.DSN, cfg.Scale, load)
 	waitProgress()
 	if err != nil {
 		if ctx.Err() != nil {

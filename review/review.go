@@ -100,7 +100,7 @@ func run(ctx context.Context, opts Options) (_ *report.Result, err error) {
 		}
 	}
 
-	sd, err := startSeeded(ctx, opts.Database, cfg, ch.base, logw)
+	sd, err := startSeeded(ctx, opts.Database, cfg, ch, logw)
 	if err != nil {
 		return nil, err
 	}

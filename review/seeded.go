@@ -28,7 +28,9 @@ type seeded struct {
 // startSeeded starts the database the flags and config ask for, confines
 // it, connects and applies and seeds the base migrations. Close it on every
 // path once it is returned.
-func startSeeded(ctx context.Context, d Database, cfg *config.Config, base []*analyzer.Migration, logw io.Writer) (*seeded, error) {
+func startSeeded(ctx context.Context, d Database, cfg *config.Config, ch change, logw io.Writer) (*seeded, error) {
+	base := ch.base
+	load := seed.Options{AssumedRows: cfg.ScaleDefaultRows, Vary: indexedByChange(ch.migrations)}
 	log := logTo(logw)
 	kind := d.Kind
 	if kind == "" {
@@ -37,7 +39,7 @@ func startSeeded(ctx context.Context, d Database, cfg *config.Config, base []*an
 	started := time.Now()
 	var cache *provider.Cache
 	if !d.NoCache {
-		cache = &provider.Cache{Key: seed.CacheKeyWith(schemaSQL(base), cfg.Scale, cfg.ScaleDefaultRows), Dir: d.CacheDir}
+		cache = &provider.Cache{Key: seed.CacheKeyFor(schemaSQL(base), cfg.Scale, load), Dir: d.CacheDir}
 	}
 	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: d.DSN, Image: orDefault(d.Image, cfg.Database.ContainerImage()),
 		Settings: cfg.Database.Settings, Cache: cache, Log: logw})
@@ -45,7 +47,7 @@ func startSeeded(ctx context.Context, d Database, cfg *config.Config, base []*an
 		return nil, err
 	}
 	s := &seeded{db: db, errs: map[*analyzer.Statement]error{}}
-	if err := s.start(ctx, cfg, base, logw, started, log); err != nil {
+	if err := s.start(ctx, cfg, base, load, logw, started, log); err != nil {
 		if cerr := s.Close(ctx); cerr != nil {
 			return nil, fmt.Errorf("%w; and %w", err, cerr)
 		}
@@ -54,7 +56,7 @@ func startSeeded(ctx context.Context, d Database, cfg *config.Config, base []*an
 	return s, nil
 }
 
-func (s *seeded) start(ctx context.Context, cfg *config.Config, base []*analyzer.Migration, logw io.Writer,
+func (s *seeded) start(ctx context.Context, cfg *config.Config, base []*analyzer.Migration, load seed.Options, logw io.Writer,
 	started time.Time, log func(string, ...any)) error {
 	db := s.db
 	if err := db.Confine(ctx, provider.Limits{StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout}); err != nil {
@@ -72,7 +74,7 @@ func (s *seeded) start(ctx context.Context, cfg *config.Config, base []*analyzer
 	s.serverVersion = strings.Fields(s.serverVersion)[0] // "15.18 (Debian …)" → "15.18"
 	log("%s PostgreSQL %s ready in %s (%s)", db.Provider, s.serverVersion, since(started), db.Detail)
 
-	s.loaded, err = prepare(ctx, conn, db, base, cfg, s.errs, logw)
+	s.loaded, err = prepare(ctx, conn, db, base, load, cfg, s.errs, logw)
 	return err
 }
 
