@@ -175,7 +175,7 @@ func TestActionRunsLikeGitHubActions(t *testing.T) {
 		"GITHUB_ACTION_PATH": repoRoot, "GITHUB_REPOSITORY": "acme/shop", "GITHUB_EVENT_NAME": "pull_request",
 		"GITHUB_EVENT_PATH": event, "GITHUB_API_URL": api.URL, "GITHUB_SERVER_URL": "https://github.test", "GITHUB_RUN_ID": "42",
 		"GITHUB_STEP_SUMMARY": filepath.Join(runner, "summary.md"), "GITHUB_PATH": filepath.Join(runner, "path"),
-		"GITHUB_ENV": filepath.Join(runner, "env"), "TMPDIR": tmp, "QREVIEW_CACHE_DIR": scratchTmp(t), "QREVIEW_DSN": "",
+		"GITHUB_ENV": filepath.Join(runner, "env"), "TMPDIR": tmp, "QREVIEW_CACHE_DIR": sharedCache, "QREVIEW_DSN": "",
 	}
 	path := os.Getenv("PATH")
 	var stdout string
