@@ -73,7 +73,23 @@ func ProposeIndex(st *analyzer.Statement, table string) string {
 	for i, c := range cols {
 		quoted[i] = ident(c)
 	}
-	return fmt.Sprintf("CREATE INDEX CONCURRENTLY ON %s (%s);", ident(table), strings.Join(quoted, ", "))
+	return fmt.Sprintf("CREATE INDEX CONCURRENTLY ON %s (%s);", qualifiedTable(st.Tree, table), strings.Join(quoted, ", "))
+}
+
+// qualifiedTable is table as the statement names it: with its schema
+// when the statement gives one (app.t), so that the index is proposed on
+// the table the query reads whatever the search_path.
+func qualifiedTable(tree *pg_query.Node, table string) string {
+	schema := ""
+	analyzer.Walk(tree, func(n *pg_query.Node) {
+		if rv := n.GetRangeVar(); rv != nil && rv.Relname == table && rv.Schemaname != "" && schema == "" {
+			schema = rv.Schemaname
+		}
+	})
+	if schema == "" {
+		return ident(table)
+	}
+	return ident(schema) + "." + ident(table)
 }
 
 // ProveIndex asks the planner for st's plan with the proposed index in

@@ -19,6 +19,8 @@ func TestProposeIndexFromTheConditions(t *testing.T) {
 		{"SELECT * FROM users WHERE email LIKE '%ann'", "users", ""}, // a leading wildcard: no B-tree helps
 		{"SELECT count(*) FROM users", "users", ""},
 		{"SELECT * FROM users WHERE status <> 'gone'", "users", ""},
+		// A schema-qualified table keeps its schema.
+		{"SELECT id FROM app.users u WHERE u.email = $1", "users", "CREATE INDEX CONCURRENTLY ON app.users (email);"},
 	}
 	for _, tt := range tests {
 		if got := ProposeIndex(statement(t, "S1", tt.sql), tt.table); got != tt.want {
