@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/qreview/qreview/report"
 	"github.com/qreview/qreview/review"
 	"github.com/spf13/cobra"
 )
@@ -18,20 +19,9 @@ Exit status: 0 no finding at or above fail-on, 1 the gate failed, 2 qreview
 could not do its job.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.out.Check(); err != nil {
-				return err
-			}
-			res, err := review.Explain(cmd.Context(), f.options(cmd, args[1:]), args[0], cmd.InOrStdin())
-			if err != nil {
-				return err
-			}
-			if err := f.out.Write(cmd.OutOrStdout(), res); err != nil {
-				return err
-			}
-			if res.Verdict == "fail" {
-				return errGateFailed
-			}
-			return nil
+			return f.gate(cmd, func() (*report.Result, error) {
+				return review.Explain(cmd.Context(), f.options(cmd, args[1:]), args[0], cmd.InOrStdin())
+			})
 		},
 	}
 	fl := cmd.Flags()

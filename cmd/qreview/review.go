@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/qreview/qreview/internal/outputs"
+	"github.com/qreview/qreview/report"
 	"github.com/qreview/qreview/review"
 	"github.com/spf13/cobra"
 )
@@ -23,20 +24,7 @@ every query and reports what the rules find.
 Exit status: 0 no finding at or above fail-on, 1 the gate failed, 2 qreview
 could not do its job (bad flags or config, unreadable SQL, no database).`,
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			if err := f.out.Check(); err != nil {
-				return err
-			}
-			res, err := review.Run(cmd.Context(), f.options(cmd, paths))
-			if err != nil {
-				return err
-			}
-			if err := f.out.Write(cmd.OutOrStdout(), res); err != nil {
-				return err
-			}
-			if res.Verdict == "fail" {
-				return errGateFailed
-			}
-			return nil
+			return f.gate(cmd, func() (*report.Result, error) { return review.Run(cmd.Context(), f.options(cmd, paths)) })
 		},
 	}
 	fl := cmd.Flags()
@@ -50,4 +38,23 @@ could not do its job (bad flags or config, unreadable SQL, no database).`,
 	fl.StringVar(&f.opts.FailOn, "fail-on", "", "lowest severity that fails the gate: error, warning or notice (default from config, else error)")
 	fl.BoolVarP(&f.opts.Verbose, "verbose", "v", false, "say for each parameterized query which plans were taken, which one the plan cache runs and why, and which findings were dropped")
 	return cmd
+}
+
+// gate checks the output flags before any work, runs the review, writes
+// every output and turns a failed verdict into exit status 1.
+func (f *reviewFlags) gate(cmd *cobra.Command, run func() (*report.Result, error)) error {
+	if err := f.out.Check(); err != nil {
+		return err
+	}
+	res, err := run()
+	if err != nil {
+		return err
+	}
+	if err := f.out.Write(cmd.OutOrStdout(), res); err != nil {
+		return err
+	}
+	if res.Verdict == "fail" {
+		return errGateFailed
+	}
+	return nil
 }
