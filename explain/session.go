@@ -102,12 +102,20 @@ func (l localSettings) before(ctx context.Context, db DB, s settings) error {
 		if _, ok := l[name]; ok {
 			continue
 		}
-		var value *string
-		if err := db.QueryRow(ctx, "SELECT current_setting($1, true)", name).Scan(&value); err != nil {
-			return fmt.Errorf("read setting %s: %w", name, err)
+		if err := l.read(ctx, db, name); err != nil {
+			return err
 		}
-		l[name] = value
 	}
+	return nil
+}
+
+// read notes the session's current value of the setting name.
+func (l localSettings) read(ctx context.Context, db DB, name string) error {
+	var value *string
+	if err := db.QueryRow(ctx, "SELECT current_setting($1, true)", name).Scan(&value); err != nil {
+		return fmt.Errorf("read setting %s: %w", name, err)
+	}
+	l[name] = value
 	return nil
 }
 
@@ -125,11 +133,9 @@ func (l localSettings) after(ctx context.Context, db DB, s settings) error {
 		if _, ok := l[name]; !ok {
 			continue
 		}
-		var value *string
-		if err := db.QueryRow(ctx, "SELECT current_setting($1, true)", name).Scan(&value); err != nil {
-			return fmt.Errorf("read setting %s: %w", name, err)
+		if err := l.read(ctx, db, name); err != nil {
+			return err
 		}
-		l[name] = value
 	}
 	return nil
 }
