@@ -270,3 +270,107 @@ func TestCacheKeyForCountsWhatChangesTheRows(t *testing.T) {
 		t.Errorf("keys: plain %s, vary %s, reordered %s: want the vary set to count, not its order", plain, a, b)
 	}
 }
+
+// hatchet's WorkflowVersion."order": SMALLSERIAL, later widened to bigint
+// with a new sequence as its DEFAULT; the column still owns the old
+// smallint sequence, which pg_get_serial_sequence returns.
+func TestSequenceResetFollowsTheColumnDefault(t *testing.T) {
+	dsn, conn := freshDB(t, `
+		CREATE TABLE v (id uuid PRIMARY KEY, "order" SMALLSERIAL NOT NULL);
+		CREATE SEQUENCE v_order_big;
+		ALTER TABLE v ALTER COLUMN "order" TYPE BIGINT;
+		ALTER SEQUENCE v_order_big OWNED BY v."order";
+		ALTER TABLE v ALTER COLUMN "order" SET DEFAULT nextval('v_order_big'::regclass);
+		-- Sequences narrower than their columns.
+		CREATE SEQUENCE narrow AS smallint;
+		CREATE TABLE w (id bigint PRIMARY KEY DEFAULT nextval('narrow'));
+		CREATE SEQUENCE narrow_too AS smallint;
+		CREATE TABLE x (id bigint PRIMARY KEY, n int NOT NULL DEFAULT nextval('narrow_too'));`)
+	// Keys the sequence cannot reach: named before the load.
+	_, err := Load(context.Background(), dsn, Profile{"w": {Rows: 40_000}}, nil)
+	for _, w := range []string{"scale.w.rows: 40000 rows do not fit", "[1, 32767]"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v, want it to say %q", err, w)
+		}
+	}
+	profile := Profile{
+		"v": {Rows: 50_000, Columns: map[string]*ColumnProfile{"order": {Range: []string{"1", "40000"}}}},
+		"w": {Rows: 30_000},
+		// The profile's range goes past the sequence: it is set to its end.
+		"x": {Rows: 10_000, Columns: map[string]*ColumnProfile{"n": {Range: []string{"1", "40000"}}}},
+	}
+	if _, err := Load(context.Background(), dsn, profile, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, dsn, map[string]float64{
+		// The DEFAULT's sequence is past every seeded value.
+		`SELECT (SELECT last_value FROM v_order_big) - (SELECT max("order") FROM v)`: 0,
+		// The old one is left as it was.
+		`SELECT (SELECT last_value FROM v_order_seq) + (SELECT is_called::int FROM v_order_seq)`: 1,
+		`SELECT count(*) FROM w WHERE id > 32767`:                                                0,
+		`SELECT (SELECT last_value FROM narrow) - (SELECT max(id) FROM w)`:                       0,
+		`SELECT (max(n) > 32767)::int FROM x`:                                                    1, // so the reset had to clamp
+		`SELECT last_value FROM narrow_too`:                                                      32767,
+	})
+	var next int64
+	if err := conn.QueryRow(context.Background(), `INSERT INTO v (id) VALUES (gen_random_uuid()) RETURNING "order"`).Scan(&next); err != nil || next <= 32767 {
+		t.Errorf("next order %d, %v; want past the seeded values", next, err)
+	}
+}
+
+// hatchet's Tenant.version: CHECK ("version" != 'V0') on an enum.
+func TestOneColumnChecksLeaveOutEnumLabels(t *testing.T) {
+	dsn, _ := freshDB(t, `
+		CREATE TYPE ver AS ENUM ('V0', 'V1', 'V2');
+		CREATE TYPE state AS ENUM ('new', 'open', 'done', 'gone');
+		CREATE DOMAIN live_state AS state CHECK (VALUE <> 'gone');
+		CREATE TABLE tenant (id uuid PRIMARY KEY, version ver NOT NULL DEFAULT 'V1', CHECK (version != 'V0'),
+		    state state NOT NULL CHECK (state NOT IN ('gone', 'new')), kept state CHECK (kept IN ('open', 'done')),
+		    live live_state NOT NULL);
+		CREATE INDEX tenant_version ON tenant (version);`)
+	if _, err := Load(context.Background(), dsn, Profile{"tenant": {Rows: 2000}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, dsn, map[string]float64{
+		"SELECT count(*) FROM tenant":                                    2000,
+		"SELECT count(DISTINCT version) FROM tenant":                     2,
+		"SELECT count(DISTINCT state) FROM tenant":                       2,
+		"SELECT count(*) FROM tenant WHERE kept NOT IN ('open', 'done')": 0,
+		"SELECT count(DISTINCT kept) FROM tenant":                        2,
+		"SELECT count(DISTINCT live) FROM tenant":                        3,
+	})
+}
+
+// A varchar(2) primary key (country codes), some rows of which the
+// migrations insert, and a UNIQUE inet column.
+func TestShortTextKeysAndUniqueAddresses(t *testing.T) {
+	dsn, _ := freshDB(t, `
+		CREATE TABLE s (code varchar(2) PRIMARY KEY, name text NOT NULL);
+		INSERT INTO s VALUES ('00', 'first code'), ('US', 'United States');
+		CREATE TABLE city (id bigserial PRIMARY KEY, country varchar(2) NOT NULL REFERENCES s (code));
+		-- A pattern CHECK not read: letters only.
+		CREATE TABLE lang (code char(2) PRIMARY KEY CHECK (code ~ '^[A-Z]{2}$'));
+		CREATE TABLE ip (id bigserial PRIMARY KEY, ip inet NOT NULL UNIQUE, net cidr UNIQUE);`)
+	// More rows than two characters can tell apart: named before the load.
+	_, err := Load(context.Background(), dsn, Profile{"s": {Rows: 1297}}, nil)
+	for _, w := range []string{"scale.s.rows: 1295 rows do not fit unique key s_pkey (code) of s",
+		"code holds at most 2 characters (1294 codes not taken)"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v, want it to say %q", err, w)
+		}
+	}
+	profile := Profile{"s": {Rows: 1296}, "city": {Rows: 5000}, "lang": {Rows: 600}, "ip": {Rows: 100_000}}
+	if _, err := Load(context.Background(), dsn, profile, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, dsn, map[string]float64{
+		"SELECT count(DISTINCT code) FROM s":                   1296,
+		"SELECT max(length(code)) FROM s":                      2,
+		"SELECT count(*) FROM s WHERE name = 'United States'":  1,
+		"SELECT count(*) FROM city":                            5000,
+		"SELECT count(DISTINCT code) FROM lang":                600,
+		"SELECT count(DISTINCT ip) FROM ip":                    100_000,
+		"SELECT count(DISTINCT net) FROM ip":                   100_000,
+		"SELECT count(*) FROM ip WHERE NOT ip << '10.0.0.0/8'": 0,
+	})
+}

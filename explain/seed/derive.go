@@ -74,11 +74,37 @@ func readBounds(ctx context.Context, conn *pgx.Conn, tables map[string]*Table) e
 			}
 			continue
 		}
+		if kept, ok := allowedLabels(col, expr, subject); ok {
+			col.Enum = kept
+			continue
+		}
 		if !col.Bounds.check(expr, subject) {
 			col.Bounds.Opaque = true
 		}
 	}
 	return rows.Err()
+}
+
+// allowedLabels is the enum labels a one-column CHECK accepts (such as
+// hatchet's CHECK (version <> 'V0')), each label judged once by the
+// evaluator of two-column CHECKs. ok is false when c is no enum, when the
+// evaluator does not read the expression, or when it rejects every label
+// (left to the trial load, which names the column).
+func allowedLabels(c *Column, expr *pg_query.Node, subject string) ([]string, bool) {
+	if len(c.Enum) == 0 || c.Elem != nil {
+		return nil, false
+	}
+	var kept []string
+	for _, label := range c.Enum {
+		r, ok := evalCheck(expr, map[string]cell{subject: {value: label, known: true}})
+		if !ok {
+			return nil, false
+		}
+		if r != triFalse { // NULL passes a CHECK
+			kept = append(kept, label)
+		}
+	}
+	return kept, len(kept) > 0
 }
 
 func parseExpr(expr string) (*pg_query.Node, error) {

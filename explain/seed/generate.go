@@ -301,8 +301,10 @@ func (p *planner) typeGen(t *Table, c *Column, cp ColumnProfile, seed uint64, ke
 		return func(i int64) any { return time.Duration(pick(i)%(24*3600)) * time.Second }, nil
 	case "inet", "cidr":
 		return func(i int64) any {
-			k := uint32(pick(i))
-			return netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(k >> 16), byte(k >> 8), byte(k)}), 32)
+			// 10.0.0.0 and up, through all of IPv4: distinct for 2^32 keys.
+			var a [4]byte
+			binary.BigEndian.PutUint32(a[:], 10<<24+uint32(pick(i)))
+			return netip.PrefixFrom(netip.AddrFrom4(a), 32)
 		}, nil
 	case "hstore":
 		return func(i int64) any {
@@ -358,6 +360,9 @@ func (p *planner) intRange(t *Table, c *Column, cp ColumnProfile, unique bool) (
 		if l, h, ok := outerSpan(c.Spans); ok {
 			first, last = max(first, l), min(last, h)
 		}
+	}
+	if len(cp.Range) == 0 && c.SeqMax > 0 {
+		last = min(last, c.SeqMax)
 	}
 	if floor, ok := p.maxExisting[t.Name+"."+c.Name]; ok && unique && floor >= first {
 		first = floor + 1

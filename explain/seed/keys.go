@@ -121,6 +121,10 @@ func (p *planner) freeColumn(t *Table, k Key, rows int64) *Column {
 			if maxLen := textMax(c); maxLen == 0 || maxLen >= len(strconv.FormatInt(rows, 10))+1 {
 				return c
 			}
+		case "inet", "cidr":
+			if rows <= 1<<32 { // one IPv4 address per row
+				return c
+			}
 		case "numeric", "float4", "float8", "uuid", "timestamptz", "timestamp", "bytea", "jsonb", "json":
 			if len(c.Spans) == 0 {
 				return c
@@ -192,6 +196,18 @@ func (p *planner) domains(t *Table, k Key) ([]domain, error) {
 			end := p.end
 			d.n, d.value = 36_500, func(k int64) any { return end.AddDate(0, 0, -int(k)) }
 			d.what = "is a date (100 years of days)"
+		case isText(c.BaseType) && textMax(c) > 0:
+			// varchar(2) country codes: too short for the row number
+			// behind the column's name, so codes of the row's index.
+			length, alphabet := textMax(c), codeAlphabet(c)
+			codes := int64(1)
+			for range length {
+				codes = satMul(codes, int64(len(alphabet)))
+			}
+			taken := takenCodes(p.existingKeys[t.Name+"."+c.Name], length, alphabet)
+			d.n = codes - int64(len(taken))
+			d.value = func(k int64) any { return shortCode(skipTaken(k, taken), length, alphabet) }
+			d.what = fmt.Sprintf("holds at most %d characters (%d codes not taken)", length, d.n)
 		default:
 			return nil, fmt.Errorf("%s: cannot make unique values of type %s for key %s of %s: give the column its values",
 				valuesKey, c.Type, k.Name, t.Name)
@@ -292,4 +308,69 @@ func satMul(a, b int64) int64 {
 		return math.MaxInt64
 	}
 	return int64(lo)
+}
+
+func isText(baseType string) bool {
+	switch baseType {
+	case "text", "varchar", "bpchar", "citext", "name":
+		return true
+	}
+	return false
+}
+
+// codeAlphabet is the characters of short key codes: upper-case letters
+// and digits, or letters only when a CHECK not read may hold a pattern
+// (CHECK (code ~ '^[A-Z]{2}$')). One case only, so that keys on lower()
+// or citext stay distinct.
+func codeAlphabet(c *Column) string {
+	if c.Bounds.Opaque {
+		return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	}
+	return "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+}
+
+// shortCode writes k in the alphabet's base, length characters wide
+// (k < len(alphabet)^length): distinct k, distinct codes.
+func shortCode(k int64, length int, alphabet string) string {
+	b := make([]byte, length)
+	base := int64(len(alphabet))
+	for i := length - 1; i >= 0; i-- {
+		b[i] = alphabet[k%base]
+		k /= base
+	}
+	return string(b)
+}
+
+// takenCodes are the indexes, sorted, of the codes the migrations' rows
+// already hold.
+func takenCodes(existing []any, length int, alphabet string) []int64 {
+	var taken []int64
+	for _, v := range existing {
+		s, ok := v.(string)
+		if !ok || len(s) != length {
+			continue
+		}
+		k, base := int64(0), int64(len(alphabet))
+		for i := 0; i < len(s) && k >= 0; i++ {
+			d := strings.IndexByte(alphabet, s[i])
+			if d < 0 {
+				k = -1
+				break
+			}
+			k = k*base + int64(d)
+		}
+		if k >= 0 {
+			taken = append(taken, k)
+		}
+	}
+	sort.Slice(taken, func(i, j int) bool { return taken[i] < taken[j] })
+	return taken
+}
+
+// skipTaken is the k-th code index not taken.
+func skipTaken(k int64, taken []int64) int64 {
+	// taken[j]-j codes are free below taken[j]: the first j with more
+	// than k free below it is how many taken codes k steps over.
+	j := sort.Search(len(taken), func(j int) bool { return taken[j]-int64(j) > k })
+	return k + int64(j)
 }

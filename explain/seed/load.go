@@ -424,25 +424,50 @@ func (s *rowSource) Values() ([]any, error) {
 // resetSequences moves serial and identity sequences past the largest
 // value their column holds, so that rows inserted later (by the change's
 // migrations, by the reviewed queries) do not collide with the seed's.
+// The sequence is the one the column's DEFAULT nextval() names: a column
+// widened from SMALLSERIAL to a new bigint sequence still owns the old
+// one, which pg_get_serial_sequence returns. A value past the sequence's
+// maxvalue is clamped to it: setval would fail after the whole load.
 func resetSequences(ctx context.Context, conn *pgx.Conn, t *Table) error {
 	for _, c := range t.Columns {
 		if c.BaseType != "int2" && c.BaseType != "int4" && c.BaseType != "int8" {
 			continue
 		}
-		var seq *string
-		if err := conn.QueryRow(ctx, "SELECT pg_get_serial_sequence($1, $2)", t.Ident.Sanitize(), c.Name).Scan(&seq); err != nil {
-			return fmt.Errorf("seed %s: find the sequence of %s: %w", t.Name, c.Name, err)
+		seq, err := columnSequence(ctx, conn, t, c)
+		if err != nil {
+			return err
 		}
 		if seq == nil {
 			continue // no sequence: no max() to scan the table for
 		}
-		_, err := conn.Exec(ctx, "SELECT setval($1, m) FROM (SELECT max("+pgx.Identifier{c.Name}.Sanitize()+") m FROM "+
-			t.Ident.Sanitize()+") x WHERE m IS NOT NULL", *seq)
+		_, err = conn.Exec(ctx, "SELECT setval(s.seqrelid, greatest(least(m, s.seqmax), s.seqmin)) FROM (SELECT max("+
+			pgx.Identifier{c.Name}.Sanitize()+") m FROM "+t.Ident.Sanitize()+") x, pg_sequence s "+
+			"WHERE s.seqrelid = $1::regclass AND m IS NOT NULL", *seq)
 		if err != nil {
-			return fmt.Errorf("seed %s: reset sequence of %s: %w", t.Name, c.Name, err)
+			return fmt.Errorf("seed %s: reset sequence %s of %s: %w", t.Name, *seq, c.Name, err)
 		}
 	}
 	return nil
+}
+
+// columnSequence is the sequence new rows take c's values from: the one
+// its DEFAULT depends on (nextval('s')), else its identity sequence;
+// nil when neither.
+func columnSequence(ctx context.Context, conn *pgx.Conn, t *Table, c *Column) (*string, error) {
+	var seq *string
+	err := conn.QueryRow(ctx, `
+		SELECT CASE WHEN ad.oid IS NULL THEN pg_get_serial_sequence($1, $2)
+		       ELSE (SELECT d.refobjid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.refobjid
+		             WHERE d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+		               AND d.refclassid = 'pg_class'::regclass AND s.relkind = 'S'
+		             ORDER BY d.refobjid LIMIT 1) END
+		FROM pg_attribute a
+		LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+		WHERE a.attrelid = $1::regclass AND a.attname = $2`, t.Ident.Sanitize(), c.Name).Scan(&seq)
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: find the sequence of %s: %w", t.Name, c.Name, err)
+	}
+	return seq, nil
 }
 
 // refreshMaterializedViews fills again the populated materialized

@@ -36,7 +36,8 @@ type planner struct {
 	// migrations' rows ("table.column"): new keys start past it.
 	maxExisting map[string]int64
 	// existingKeys are the values a referenced column holds in the
-	// migrations' rows, for children of a parent that gets no new rows.
+	// migrations' rows, for children of a parent that gets no new rows,
+	// and those of a short text key column, for new codes to step around.
 	existingKeys map[string][]any
 	// vary is Options.Vary: columns whose constant default must not fill
 	// every row.
@@ -107,13 +108,21 @@ const existingKeyLimit = 100_000
 
 // readExisting counts the rows the migrations inserted, and reads what
 // new rows must step around: the largest integer in every key column,
-// and the key values children may point at.
+// the key values children may point at, and the codes short text keys
+// hold ('US' in a varchar(2) country code).
 func (p *planner) readExisting(ctx context.Context, conn *pgx.Conn) error {
-	referenced := map[string][]string{}
+	referenced := map[string][]string{} // also the short text key columns
 	for _, t := range p.tables {
 		for _, c := range t.Columns {
 			if c.Ref != nil && !contains(referenced[c.Ref.Table], c.Ref.Column) {
 				referenced[c.Ref.Table] = append(referenced[c.Ref.Table], c.Ref.Column)
+			}
+		}
+		for _, k := range t.Keys {
+			for _, col := range k.Columns {
+				if c := t.column(col); c != nil && isText(c.BaseType) && textMax(c) > 0 && !contains(referenced[t.Name], col) {
+					referenced[t.Name] = append(referenced[t.Name], col)
+				}
 			}
 		}
 	}

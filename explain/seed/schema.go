@@ -26,6 +26,11 @@ type Column struct {
 	// Spans are the partitions' bounds when the table is range-partitioned
 	// on this column: every value must fall in one of them.
 	Spans []Span
+	// SeqMax is the maxvalue of the ascending sequence new rows take the
+	// column's values from (its DEFAULT's nextval, its identity); 0 when
+	// none. Seeded values stay under it, so that the sequence can move
+	// past them.
+	SeqMax int64
 	// Indexed: an index (unique or not) has the column among its keys or
 	// in its expressions, so queries look rows up by its values.
 	Indexed bool
@@ -136,7 +141,7 @@ func ReadSchema(ctx context.Context, conn *pgx.Conn) (map[string]*Table, error) 
 		return nil, fmt.Errorf("read schema: %w", err)
 	}
 	for _, read := range []func(context.Context, *pgx.Conn, map[string]*Table) error{
-		readForeignKeys, readRowRefs, readKeys, readIndexed, readExclusions, readPartitions, readBounds, readTies,
+		readForeignKeys, readRowRefs, readKeys, readIndexed, readExclusions, readPartitions, readBounds, readSequences, readTies,
 	} {
 		if err := read(ctx, conn, tables); err != nil {
 			return nil, err
