@@ -67,9 +67,10 @@ for app in $apps; do
 	seeded=$(grep -m1 '^qreview: seeded and analyzed' "$dir/stderr.txt" | sed 's/^qreview: //')
 	seedmem=$(sed -n "s/.*(qreview's peak memory \([0-9]*\) MB).*/\1/p" "$dir/stderr.txt" | head -1)
 	rows=$(sed -n 's/^qreview: seeded [^ ]*: \([0-9,]*\) rows.*/\1/p' "$dir/stderr.txt" | tr -d , | awk '{n += $1} END {print n + 0}')
-	# every "-- name:" (sqlc, yesql…) or "/* @name" (pgtyped) header of the query files,
+	# every "-- name:" (sqlc, yesql…) or "@name" (pgtyped: "/* @name x */", or on a line of its own in a longer comment) header of the query files,
 	# to check each named query is found
-	named=$(cat "$dir"/queries/*.sql 2>/dev/null | grep -c -E '^-- name:|^/\* *@name' || true)
+	# (counted file by file: a file without a final newline must not glue its last line to the next file's header)
+	named=$(awk '/^-- name:|^\/\* *@name|^ *@name +[A-Za-z_][A-Za-z0-9_]* *(\*\/)? *$/ {n++} END {print n + 0}' "$dir"/queries/*.sql 2>/dev/null || echo 0)
 	if [[ -s $dir/result.json ]] && jq -e . "$dir/result.json" >/dev/null 2>&1; then
 		jq --arg app "$app" --argjson rc "$rc" --arg wall "$wall" --argjson rss "${rss:-0}" \
 			--argjson pg "$(cat "$dir/pg-peak.txt")" --arg migrations "${migrations:-?}" --arg seeded "$seeded" --argjson rows "$rows" --arg seedmem "${seedmem:-}" \
