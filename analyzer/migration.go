@@ -42,9 +42,9 @@ var (
 	flywayName        = regexp.MustCompile(`^([VU])(\d+(?:[._]\d+)*)__.+\.sql$`)
 	flywayRepeatable  = regexp.MustCompile(`^R__.+\.sql$`)
 	leadingVersion    = regexp.MustCompile(`^(\d+)`)
-	gooseMarker       = regexp.MustCompile(`(?m)^\s*--\s*\+goose\s+(Up|Down)\b`)
+	gooseMarker       = regexp.MustCompile(`(?mi)^\s*--\s*\+goose\s+(Up|Down)\b`) // goose reads its annotations in any case
 	dbmateMarker      = regexp.MustCompile(`(?m)^\s*--\s*migrate:(up|down)\b`)
-	gooseNoTx         = regexp.MustCompile(`(?m)^\s*--\s*\+goose\s+NO\s+TRANSACTION\b`)
+	gooseNoTx         = regexp.MustCompile(`(?mi)^\s*--\s*\+goose\s+NO\s+TRANSACTION\b`)
 	dbmateUpNoTx      = regexp.MustCompile(`(?m)^\s*--\s*migrate:up\b.*\btransaction:false\b`)
 )
 
@@ -110,7 +110,7 @@ func sections(marker *regexp.Regexp, up string) func(string) (string, bool) {
 				end = marks[i+1][0]
 			}
 			start = min(start, end)
-			if src[m[2]:m[3]] == up {
+			if strings.EqualFold(src[m[2]:m[3]], up) {
 				copy(out[start:end], src[start:end])
 			} else if strings.TrimSpace(stripComments(src[start:end])) != "" {
 				hasDown = true

@@ -13,6 +13,8 @@ func TestMigrationTransaction(t *testing.T) {
 		{"db/1_a.up.sql", "CREATE INDEX CONCURRENTLY ON a (id);", TxNone}, // one statement: no implicit block
 		{"db/1_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n", TxFile},
 		{"db/1_a.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY ON a (id);\nSELECT 1;\n", TxNone},
+		// goose reads its annotations in any case (hatchet writes them lower-case).
+		{"db/1_a.sql", "-- +goose no transaction\n-- +goose up\nCREATE INDEX CONCURRENTLY ON a (id);\nSELECT 1;\n", TxNone},
 		{"db/1_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n", TxFile},
 		{"db/1_a.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY ON a (id);\nSELECT 1;\n", TxImplicit},
 		{"db/V1__a.sql", "CREATE TABLE a (id int); SELECT 1;", TxFile},
