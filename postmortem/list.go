@@ -1,6 +1,7 @@
 package postmortem
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -56,8 +57,8 @@ func List(w io.Writer, recs []*Record) error {
 	var b strings.Builder
 	open := 0
 	for _, r := range recs {
-		fmt.Fprintf(&b, "%s  %s  %s  %s\n", r.ID, r.Date, orDefault(r.Severity, "-"), r.Title)
-		fmt.Fprintf(&b, "    %s; %s\n", r.Path, orDefault(r.Impact.Summary, "no impact summary"))
+		fmt.Fprintf(&b, "%s  %s  %s  %s\n", r.ID, r.Date, cmp.Or(r.Severity, "-"), r.Title)
+		fmt.Fprintf(&b, "    %s; %s\n", r.Path, cmp.Or(r.Impact.Summary, "no impact summary"))
 		fired, runs := r.Fired()
 		switch {
 		case len(r.Guards()) == 0:
@@ -76,7 +77,7 @@ func List(w io.Writer, recs []*Record) error {
 			if who != "" {
 				who = " (" + who + ")"
 			}
-			fmt.Fprintf(&b, "    open: %s [%s] %s%s\n", a.ID, orDefault(a.Status, "open"), a.What, who)
+			fmt.Fprintf(&b, "    open: %s [%s] %s%s\n", a.ID, cmp.Or(a.Status, "open"), a.What, who)
 		}
 	}
 	fmt.Fprintf(&b, "%s, %s\n", countOf(len(recs), "postmortem"), countOf(open, "open action item"))

@@ -5,6 +5,7 @@ package postmortem
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -173,7 +174,7 @@ func yamlMessage(err error) string {
 		if got == "" {
 			got = map[string]string{"!!seq": "a list", "!!map": "a mapping"}[sub[1]]
 		}
-		return fmt.Sprintf("%s where %s belongs", orDefault(got, "a value"), want)
+		return fmt.Sprintf("%s where %s belongs", cmp.Or(got, "a value"), want)
 	})
 	if m := yamlLineRE.FindStringSubmatchIndex(msg); m != nil {
 		n, _ := strconv.Atoi(msg[m[2]:m[3]])
@@ -341,11 +342,4 @@ func Load(dir string) ([]*Record, error) {
 		return recs[i].ID < recs[j].ID
 	})
 	return recs, nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -149,20 +149,24 @@ func (s *server) checkClean(t *testing.T) {
 	defer conn.Close(ctx)
 	if s.appUser {
 		var n int
-		conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = 'appdb'").Scan(&n)
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = 'appdb'").Scan(&n); err != nil {
+			t.Fatalf("look for appdb: %v", err)
+		}
 		if n != 1 {
 			t.Errorf("the application database appdb is gone")
 		}
 	}
 	var left []string
-	rows, _ := conn.Query(ctx, `
+	rows, err := conn.Query(ctx, `
 		SELECT datname::text FROM pg_database WHERE datname LIKE 'qreview\_%' AND datname NOT LIKE 'qreview\_tpl\_%'
 		UNION ALL
 		SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'qreview\_run\_%'`)
-	for rows.Next() {
-		var name string
-		rows.Scan(&name)
-		left = append(left, name)
+	if err != nil {
+		t.Fatalf("list what the review left: %v", err)
+	}
+	left, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("list what the review left: %v", err)
 	}
 	if len(left) > 0 {
 		t.Errorf("left on the server after the review: %s", strings.Join(left, ", "))

@@ -112,14 +112,9 @@ func runCase(t *testing.T, dir string, e execFile, c *dbContext, warm bool) stri
 		paths = append(paths, filepath.Join(dir, p))
 	}
 	var log bytes.Buffer
-	opts := Options{Paths: paths, Database: c.db, FailOn: e.FailOn, Base: e.Base, Log: &log, Version: "golden",
-		Approvals: filepath.Join(dir, "no-approvals"), Baseline: filepath.Join(dir, "no-baseline")}
-	if _, err := os.Stat(opts.Approvals); err != nil {
-		opts.Approvals = "" // the defaults are relative to the working directory: none here
-	}
-	if _, err := os.Stat(opts.Baseline); err != nil {
-		opts.Baseline = ""
-	}
+	// No approvals or baseline: their default files are relative to the
+	// working directory, which has none.
+	opts := Options{Paths: paths, Database: c.db, FailOn: e.FailOn, Base: e.Base, Log: &log, Version: "golden"}
 	if c.serial != nil { // one review at a time on a shared server, so that its check is exact
 		c.serial.Lock()
 		defer c.serial.Unlock()

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -197,7 +198,7 @@ func loadArgs(ctx context.Context, db explain.DB, cfg *config.Config, work []loa
 	var safe []loadItem
 	for _, w := range work { // the load commits: nothing that writes or calls a volatile function runs
 		if ok, why, err := explain.SafeToRun(ctx, db, w.st); err != nil || !ok {
-			w.out.Skipped = "not run: " + orDefault(why, fmt.Sprint(err))
+			w.out.Skipped = "not run: " + cmp.Or(why, fmt.Sprint(err))
 			continue
 		}
 		safe = append(safe, w)

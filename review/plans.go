@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -96,7 +97,7 @@ func mainPlans(judged map[*analyzer.Statement]*explain.Judged) map[*analyzer.Sta
 func checkPinned(cfg *config.Config, queries []*analyzer.Statement) error {
 	if unknown := cfg.UnknownParamQueries(queries); len(unknown) > 0 {
 		return fmt.Errorf("%s: params: no query is named %s (names come from sqlc's \"-- name:\" comments)",
-			orDefault(cfg.Path, config.FileName), strings.Join(unknown, ", "))
+			cmp.Or(cfg.Path, config.FileName), strings.Join(unknown, ", "))
 	}
 	for _, st := range queries {
 		if _, _, err := cfg.PinnedParams(st); err != nil {

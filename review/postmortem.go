@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -101,7 +102,7 @@ func PostmortemDir(dir, configFile string, paths []string) (string, error) {
 	}
 	if dir = cfg.PostmortemDir(); dir == "" {
 		return "", fmt.Errorf("no postmortems folder: set postmortems: (a folder relative to the config file) in %s, or give --dir",
-			orDefault(cfg.Path, config.FileName))
+			cmp.Or(cfg.Path, config.FileName))
 	}
 	return dir, nil
 }

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,9 +60,9 @@ func prepare(ctx context.Context, conn *pgx.Conn, db *provider.Database, base []
 		}
 		if len(failed) > 0 { // the likely cause of a table the profile cannot find
 			return nil, fmt.Errorf("%s: %w (and %d statements of the deployed migrations failed, the first: %s)",
-				orDefault(cfg.Path, "scale profile"), err, len(failed), failed[0])
+				cmp.Or(cfg.Path, "scale profile"), err, len(failed), failed[0])
 		}
-		return nil, fmt.Errorf("%s: %w", orDefault(cfg.Path, "scale profile"), err)
+		return nil, fmt.Errorf("%s: %w", cmp.Or(cfg.Path, "scale profile"), err)
 	}
 	log("seeded and analyzed in %s%s", since(phase), peakMemory())
 	if len(errs) == 0 {

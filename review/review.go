@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -63,7 +64,7 @@ func run(ctx context.Context, opts Options) (_ *report.Result, err error) {
 	}
 	if len(src.Statements()) == 0 {
 		return nil, fmt.Errorf("no SQL statements in the .sql files under %s: nothing to review (check the paths, and include/exclude in %s)",
-			strings.Join(paths, ", "), orDefault(cfg.Path, "the config"))
+			strings.Join(paths, ", "), cmp.Or(cfg.Path, "the config"))
 	}
 	// What needs no database is checked before one is started.
 	if err := checkPinned(cfg, src.Queries); err != nil {
@@ -214,13 +215,6 @@ func logTo(w io.Writer) func(format string, args ...any) {
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
 
 // closeSeeded removes the database; what it could not remove is reported
 // with how to remove it: as the run's error when the run failed (or was

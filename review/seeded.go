@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -41,7 +42,7 @@ func startSeeded(ctx context.Context, d Database, cfg *config.Config, ch change,
 	if !d.NoCache {
 		cache = &provider.Cache{Key: seed.CacheKeyFor(schemaSQL(base), cfg.Scale, load), Dir: d.CacheDir}
 	}
-	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: d.DSN, Image: orDefault(d.Image, cfg.Database.ContainerImage()),
+	db, err := provider.Start(ctx, provider.Options{Kind: kind, DSN: d.DSN, Image: cmp.Or(d.Image, cfg.Database.ContainerImage()),
 		Settings: cfg.Database.Settings, Cache: cache, Log: logw})
 	if err != nil {
 		return nil, err

@@ -104,9 +104,3 @@ func versionCommand() *cobra.Command {
 	}
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}

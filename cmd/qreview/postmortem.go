@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ empty timeline and five-whys skeleton to fill in. The record is named ID.md
 			}
 			var names []string
 			for _, q := range rec.Queries {
-				names = append(names, orDefault(q.Name, q.File))
+				names = append(names, cmp.Or(q.Name, q.File))
 			}
 			if !f.quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "qreview: drafted %s: %s, %d action items; fill in the impact, the timeline and the five whys\n",
