@@ -103,4 +103,3 @@ func versionCommand() *cobra.Command {
 		},
 	}
 }
-
