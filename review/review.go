@@ -106,11 +106,13 @@ func run(ctx context.Context, opts Options) (_ *report.Result, err error) {
 		return nil, err
 	}
 	defer closeSeeded(ctx, sd, &err, log)
-	restoreStats, err := keepStats(ctx, sd.db, log)
-	if err != nil {
-		return nil, err
+	if !opts.Database.NoCache { // only a database that may be kept needs its statistics back
+		restoreStats, err := keepStats(ctx, sd.db, log)
+		if err != nil {
+			return nil, err
+		}
+		defer restoreStats() // after the rollback below, before the database is closed or kept
 	}
-	defer restoreStats() // after the rollback below, before the database is closed or kept
 	db, conn, serverVersion, loaded, errs := sd.db, sd.conn, sd.serverVersion, sd.loaded, sd.errs
 	// The change and the plans run in one transaction that is rolled back,
 	// so that a kept database stays as it was seeded.
